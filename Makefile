@@ -1,0 +1,118 @@
+# Two commands do everything on a fresh machine:
+#   make run    install what is missing, train if the data changed, serve the assistant
+#   make test   install what is missing, check, train and run every test
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+VENV      := .venv
+BIN       := $(VENV)/bin
+PY        := $(BIN)/python
+RASA      := $(BIN)/rasa
+MODEL     := models/assistant.tar.gz
+SPACY_DIR := build/spacy_en
+RASA_PORT ?= 5005
+ACTION_PORT ?= 5055
+WEB_PORT  ?= 8080
+CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
+# The REST API's token for /conversations and /model; set your own in production.
+RASA_TOKEN ?= change-me-$(shell hostname | md5sum | cut -c1-12)
+
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
+export TRACKER_DB ?= conversations.db
+
+DEB_PACKAGES := chromium postgresql redis-server nginx-light
+
+NLU_DATA   := $(shell find data -name '*.yml' 2>/dev/null)
+CONTENT    := $(shell find bot/content -name '*.yml' 2>/dev/null) bot/domain_base.yml
+BOT_CODE   := $(shell find bot -name '*.py' 2>/dev/null)
+
+.PHONY: run serve chat test lint check-generated validate unit train story-test nlu-test e2e setup system-deps \
+        domain cross-validate bench handout purge clean
+
+# ---------------------------------------------------------------- set-up
+# Rasa 3.6 runs on Python 3.8 to 3.10; .python-version (3.10) lets pyenv resolve python3.10.
+PYTHON := $(shell command -v python3.10 2>/dev/null || command -v python3.9 2>/dev/null || command -v python3.8 2>/dev/null)
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "Rasa 3.6 needs Python 3.8, 3.9 or 3.10, and none was found on PATH."; \
+	  echo "Install one (for example 'pyenv install 3.10' or your system's python3.10 package) and run make again."; \
+	  exit 1; fi
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==24.0"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
+	@touch $@
+
+setup: $(VENV)/.installed
+
+# Debian packages for the browser, database and scale-out tests; installed only when one is missing.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v nginx >/dev/null || missing="$$missing nginx-light"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+
+# ---------------------------------------------------------------- build
+$(SPACY_DIR)/meta.json: bot/nlu/pipeline.py bot/nlu/entity_patterns.yml | setup
+	$(PY) -m bot.nlu.pipeline $(SPACY_DIR)
+
+domain.yml data/rules/answers.yml &: $(CONTENT) $(filter data/nlu/%,$(NLU_DATA)) bot/domain.py bot/safety.py bot/routes.py | setup
+	$(PY) -m bot.domain
+
+domain: domain.yml
+
+$(MODEL): $(SPACY_DIR)/meta.json domain.yml config.yml $(NLU_DATA) $(filter bot/nlu/%,$(BOT_CODE)) bot/nlu/safeguarding_patterns.yml
+	$(RASA) train --fixed-model-name assistant --out models --quiet
+	@touch $@
+
+train: $(MODEL)
+
+# ---------------------------------------------------------------- run
+run: train
+	$(PY) -m bot.serve --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) --web-port $(WEB_PORT) --token $(RASA_TOKEN) --cors $(CORS_ORIGINS)
+
+chat: train
+	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+
+# ---------------------------------------------------------------- test
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check-generated: setup
+	$(PY) -m bot.domain --check
+
+validate: setup
+	$(RASA) data validate --fail-on-warnings --quiet
+
+unit: setup
+	$(PY) -m pytest tests/unit -q
+
+story-test: train
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core
+
+nlu-test: train
+	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --out results/nlu
+	$(PY) -m pytest tests/gates -q
+
+e2e: train system-deps
+	$(PY) -m pytest tests/e2e tests/safety tests/browser -q
+
+test: setup system-deps lint check-generated validate unit train story-test nlu-test e2e
+
+# Report only, not in CI: 5-fold cross-validation of the NLU data.
+cross-validate: $(SPACY_DIR)/meta.json
+	$(RASA) test nlu --nlu data --cross-validation --folds 5 --out results/cross-validation
+
+clean:
+	rm -rf build models results

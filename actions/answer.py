@@ -1,0 +1,29 @@
+"""action_answer: the knowledge answer for the last intent, picked and rendered by bot.answering."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.answering import answer
+
+
+class ActionAnswer(Action):
+    """Answers a question from the content library for the conversation's audience and age band."""
+
+    def name(self) -> str:
+        return "action_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict]:
+        replies, asked = answer(
+            (tracker.latest_message.get("intent") or {}).get("name"),
+            tracker.get_slot("audience"),
+            tracker.get_slot("age_band"),
+            bool(tracker.get_slot("audience_asked")),
+        )
+        for reply in replies:
+            dispatcher.utter_message(**reply.as_dict())
+        return [SlotSet("audience_asked", True)] if asked else []

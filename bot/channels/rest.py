@@ -1,0 +1,75 @@
+"""The REST channel the widget and converse.py use, made safe for children's conversations.
+
+Same URL and JSON as Rasa's REST channel (POST /webhooks/rest/webhook with sender, message, metadata),
+and on top of it:
+- bad input gets a 4xx with a plain reason, never a stack trace;
+- only known metadata (audience, age) is passed on and stored;
+- message text never goes to the logs;
+- when a turn produces no reply (the action server is down, or a turn failed), the user still gets a short
+  apology with the help routes. Disclosures are answered from domain.yml and need no action server.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.input_checks import BadInput, clean_metadata, clean_sender, clean_text
+from bot.answering import system_text
+
+logger = logging.getLogger(__name__)
+
+
+class SafeRestInput(InputChannel):
+    """Rasa's REST contract with input checks, metadata filtering and a reply for every turn."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        hook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @hook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = _json_body(request)
+                sender = clean_sender(body.get("sender"))
+                text = clean_text(body.get("message"))
+                metadata = clean_metadata(body.get("metadata"))
+            except BadInput as problem:
+                return response.json({"error": problem.reason}, status=problem.status)
+            if text is None:
+                return response.json([{"recipient_id": sender, "text": system_text("unclear")}])
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+                )
+            except Exception as error:  # a failed turn must still leave the user with help routes
+                logger.error("rest turn failed: %s", type(error).__name__)
+            if not collector.messages:
+                collector.messages.append({"recipient_id": sender, "text": system_text("apology")})
+            return response.json(collector.messages)
+
+        return hook
+
+
+def _json_body(request: Request) -> Dict[str, Any]:
+    """The request's JSON object, or BadInput."""
+    try:
+        body: Optional[Any] = request.json
+    except Exception:
+        raise BadInput("the body must be JSON")
+    if not isinstance(body, dict):
+        raise BadInput("the body must be a JSON object with sender and message")
+    return body

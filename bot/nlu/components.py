@@ -1,0 +1,143 @@
+"""Custom Rasa NLU components: who is talking, and the deterministic safeguarding detector.
+
+Both run inside the Rasa server, so they work when the action server is down.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.utils.spacy_utils import SpacyModel
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.audience import age_band, parse_age, parse_audience
+from bot.safeguarding import Detector
+
+logger = logging.getLogger(__name__)
+
+PATTERNS = Path(__file__).resolve().parent / "safeguarding_patterns.yml"
+DISCLOSURE_PREFIX = "disclosure_"
+SPACY_DOC = "text_spacy_doc"
+
+
+def _entity(name: str, value: str, extractor: str, start: int = 0, end: int = 0) -> Dict[str, Any]:
+    return {"entity": name, "value": value, "start": start, "end": end, "confidence_entity": 1.0, "extractor": extractor}
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class AudienceExtractor(GraphComponent):
+    """Turns `metadata.audience` / `metadata.age`, and a pupil's "I'm 13", into `audience` and `age_band` entities.
+
+    The slots of the same names fill from these entities, so the audience contract needs no action server.
+    The exact age is not kept: only its band.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "AudienceExtractor":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            metadata = metadata if isinstance(metadata, dict) else {}
+            entities = [e for e in message.get("entities", []) if e.get("entity") != "age"]
+            name = type(self).__name__
+            audience = parse_audience(metadata.get("audience"))
+            if audience:
+                entities.append(_entity("audience", audience, name))
+            age = parse_age(metadata.get("age"))
+            spoken = [e for e in message.get("entities", []) if e.get("entity") == "age"]
+            if age is None and spoken:
+                age = parse_age(spoken[0].get("value"))
+            if age is not None and audience in (None, "pupil"):
+                entities.append(_entity("age_band", age_band(age), name))
+            message.set("entities", entities, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False, model_from="SpacyNLP"
+)
+class SafeguardingDetector(GraphComponent):
+    """Sets a disclosure intent when a high-precision pattern fires, whatever DIET predicted.
+
+    It also keeps a disclosure that DIET ranked first but the FallbackClassifier replaced, when DIET's
+    confidence is at least `keep_below_fallback`. The parse data gets a `safeguarding` key saying which
+    detector fired and, for patterns, which pattern.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"patterns": str(PATTERNS), "keep_below_fallback": 0.25}
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        self._config = config
+        self._detector: Optional[Detector] = None
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SafeguardingDetector":
+        return cls({**cls.get_default_config(), **config})
+
+    def _detector_for(self, model: SpacyModel) -> Detector:
+        if self._detector is None:
+            self._detector = Detector.from_file(model.model, Path(self._config["patterns"]))
+        return self._detector
+
+    def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
+        detector = self._detector_for(model)
+        for message in messages:
+            text = message.get("text") or ""
+            doc = message.get(SPACY_DOC) or model.model(text.lower())
+            hit = detector.detect(doc)
+            if hit:
+                self._set_intent(message, hit.situation)
+                message.set(
+                    "safeguarding",
+                    {"situation": hit.situation, "detector": "patterns", "pattern": hit.pattern_id},
+                    add_to_output=True,
+                )
+                continue
+            situation = self._diet_disclosure(message)
+            if situation:
+                self._set_intent(message, situation, keep_confidence=True)
+                message.set("safeguarding", {"situation": situation, "detector": "diet"}, add_to_output=True)
+        return messages
+
+    def _diet_disclosure(self, message: Message) -> Optional[str]:
+        """The disclosure DIET ranked first (looking past nlu_fallback), if confident enough."""
+        ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        if not ranking:
+            return None
+        best = ranking[0]
+        if not best["name"].startswith(DISCLOSURE_PREFIX):
+            return None
+        intent = message.get("intent") or {}
+        if intent.get("name") == best["name"] or best.get("confidence", 0) >= self._config["keep_below_fallback"]:
+            return best["name"]
+        return None
+
+    @staticmethod
+    def _set_intent(message: Message, name: str, keep_confidence: bool = False) -> None:
+        ranking = message.get("intent_ranking") or []
+        confidence = next((r["confidence"] for r in ranking if r["name"] == name), 1.0) if keep_confidence else 1.0
+        message.set("intent", {"name": name, "confidence": confidence}, add_to_output=True)
+        rest = [r for r in ranking if r["name"] != name]
+        message.set("intent_ranking", [{"name": name, "confidence": confidence}, *rest], add_to_output=True)

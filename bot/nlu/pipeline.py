@@ -1,0 +1,52 @@
+"""Build the project's own English spaCy pipeline without downloading a model.
+
+`spacy.blank("en")` plus a lookup lemmatizer (tables from spacy-lookups-data) and an entity ruler whose
+patterns live in entity_patterns.yml. `python -m bot.nlu.pipeline OUT_DIR` saves it where config.yml's
+SpacyNLP `model` points.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import spacy
+import yaml
+
+PATTERNS = Path(__file__).resolve().parent / "entity_patterns.yml"
+
+
+def ruler_patterns(path: Path = PATTERNS) -> list[dict]:
+    """The entity-ruler patterns from the data file: token lists stay token patterns, strings are phrases."""
+    with open(path, encoding="utf-8") as f:
+        by_label = yaml.safe_load(f)
+    return [
+        {"label": label, "pattern": pattern, "id": f"{label}-{i}"}
+        for label, patterns in by_label.items()
+        for i, pattern in enumerate(patterns)
+    ]
+
+
+def build(patterns: Path = PATTERNS) -> spacy.language.Language:
+    """A blank English pipeline with a lookup lemmatizer and the project's entity ruler."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    nlp.initialize()
+    ruler.add_patterns(ruler_patterns(patterns))
+    nlp.meta["name"] = "safeguarding_en"
+    nlp.meta["description"] = "Blank English pipeline with lookup lemmas and an entity ruler, built by bot.nlu.pipeline"
+    return nlp
+
+
+def main(argv: list[str]) -> int:
+    """Save the pipeline to the directory given (default build/spacy_en)."""
+    out = Path(argv[0] if argv else "build/spacy_en")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    build().to_disk(out)
+    print(f"saved spaCy pipeline to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

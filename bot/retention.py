@@ -1,0 +1,137 @@
+"""Keep conversations only as long as the school says, and forget one on request.
+
+    python -m bot.retention purge [--days N] [--url URL]   delete conversations idle for more than N days
+    python -m bot.retention forget SENDER_ID [--url URL]    delete every stored event of one conversation
+
+N defaults to `retention_days` in the school profile (30). The database is the SQL tracker store:
+--url (an SQLAlchemy URL), else PostgreSQL from DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD when DB_HOST
+is set, else the SQLite file TRACKER_DB (conversations.db). Only counts are printed, never message text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Optional, Tuple
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+
+EVENTS = sa.table("events", sa.column("sender_id"), sa.column("timestamp"))
+DAY = 24 * 60 * 60
+
+
+def database_url(url: Optional[str] = None, env: Optional[dict] = None) -> URL:
+    """Where the conversations are: --url, else PostgreSQL from the DB_* variables, else the SQLite file."""
+    env = os.environ if env is None else env
+    if url:
+        return make_url(url)
+    if env.get("DB_HOST"):
+        return URL.create(
+            "postgresql",
+            username=env.get("DB_USER") or None,
+            password=env.get("DB_PASSWORD") or None,
+            host=env["DB_HOST"],
+            port=int(env.get("DB_PORT") or 5432),
+            database=env.get("DB_NAME") or "rasa",
+        )
+    return URL.create("sqlite", database=env.get("TRACKER_DB") or "conversations.db")
+
+
+def connect(url: URL) -> Optional[Engine]:
+    """An engine for the tracker store, or None when a SQLite file does not exist (nothing stored yet)."""
+    if url.get_backend_name() == "sqlite":
+        if not url.database or not Path(url.database).exists():
+            return None
+        return sa.create_engine(url)
+    kwargs = {}
+    schema = os.environ.get("POSTGRESQL_SCHEMA")
+    if schema and url.get_backend_name() == "postgresql":
+        kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+    return sa.create_engine(url, **kwargs)
+
+
+def _prepare(conn) -> bool:
+    """Whether the events table exists; on SQLite, deleted rows are overwritten on disk too."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA secure_delete = ON")
+    return sa.inspect(conn).has_table("events")
+
+
+def purge_older_than(engine: Engine, days: float, now: Optional[float] = None) -> Tuple[int, int]:
+    """Delete every conversation whose last event is more than `days` days old: (conversations, rows)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    cutoff = (time.time() if now is None else now) - days * DAY
+    stale = (
+        sa.select(EVENTS.c.sender_id)
+        .group_by(EVENTS.c.sender_id)
+        .having(sa.func.max(EVENTS.c.timestamp) < cutoff)
+    )
+    with engine.begin() as conn:
+        if not _prepare(conn):
+            return 0, 0
+        conversations = conn.execute(sa.select(sa.func.count()).select_from(stale.subquery())).scalar() or 0
+        if not conversations:
+            return 0, 0
+        # one statement, so a conversation that gets a new message meanwhile is not cut in half
+        rows = conn.execute(sa.delete(EVENTS).where(EVENTS.c.sender_id.in_(stale.scalar_subquery()))).rowcount
+    return int(conversations), int(rows or 0)
+
+
+def forget_conversation(engine: Engine, sender_id: str) -> int:
+    """Delete every stored event of one conversation; the number of rows deleted."""
+    with engine.begin() as conn:
+        if not _prepare(conn):
+            return 0
+        result = conn.execute(sa.delete(EVENTS).where(EVENTS.c.sender_id == sender_id))
+    return int(result.rowcount or 0)
+
+
+def default_days() -> int:
+    """`retention_days` from the school profile."""
+    from bot.content import school
+
+    return school().retention_days
+
+
+def main(argv: Optional[list] = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m bot.retention", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--url", help="SQLAlchemy URL of the tracker store (default: DB_* variables or TRACKER_DB)")
+    sub = ap.add_subparsers(dest="command", required=True)
+    purge = sub.add_parser("purge", help="delete conversations idle for more than the retention period")
+    purge.add_argument("--days", type=float, default=None, help="retention period in days (default: school profile)")
+    purge.add_argument("--url", dest="sub_url", help=argparse.SUPPRESS)
+    forget = sub.add_parser("forget", help="delete one conversation")
+    forget.add_argument("sender_id")
+    forget.add_argument("--url", dest="sub_url", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    url = database_url(args.sub_url or args.url)
+    engine = connect(url)
+    where = url.render_as_string(hide_password=True)
+    if engine is None:
+        print(f"no conversations stored yet ({where} does not exist); nothing deleted")
+        return 0
+    try:
+        if args.command == "purge":
+            days = default_days() if args.days is None else args.days
+            if days < 0:
+                ap.error("--days must not be negative")
+            conversations, rows = purge_older_than(engine, days)
+            print(f"purged {conversations} conversation(s) idle for more than {days:g} days ({rows} rows deleted)")
+        else:
+            rows = forget_conversation(engine, args.sender_id)
+            print(f"forgot 1 conversation ({rows} rows deleted)" if rows else "no such conversation; nothing deleted")
+    finally:
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Render the safety answers in bot/content/safety.yml for a situation, audience and age band.
+
+The text is built here once, at build time, into domain.yml (see bot.domain), so that a disclosure is
+answered by the Rasa server alone, without the action server.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import yaml
+
+from bot.audience import DEFAULT_BAND
+from bot.content import CONTENT_DIR, School, render_text, school
+from bot.routes import SITUATIONS, routes
+
+# A representative age for each band, for the eligibility of services (Report Remove is under 18 only).
+BAND_AGE = {"u10": 10, "11_13": 12, "14_15": 15, "16_17": 17, "18plus": 18}
+
+
+@functools.lru_cache(maxsize=None)
+def library() -> dict:
+    """The safety content file."""
+    with open(CONTENT_DIR / "safety.yml", encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def _pick(table: dict, audience: str, band: str | None):
+    """The entry for an audience and band: pupil_<band>, then the band's wording family, then pupil."""
+    if audience in ("parent", "teacher"):
+        return table.get(audience)
+    keys = [f"pupil_{band}"] if band else []
+    if band == "18plus":
+        keys.append("pupil_16_17")
+    return next((table[k] for k in [*keys, "pupil"] if k in table), None)
+
+
+def advice(situation: str, audience: str, band: str | None = None) -> str:
+    """The situation's advice text, before placeholders are filled."""
+    return _pick(library()["situations"][situation], audience, band)
+
+
+def render(situation: str, audience: str | None, band: str | None, profile: School | None = None) -> str:
+    """The whole safety answer: opening, advice, who can help, closing."""
+    profile = profile or school()
+    audience = audience if audience in ("parent", "teacher") else "pupil"
+    lib = library()
+    frame = _pick(lib["frame"], audience, band)
+    heading = _pick(lib["help_heading"], audience, band)
+    lines = [f"- {lib['route_lines'][rid]}" for rid in routes(situation, audience, BAND_AGE.get(band), profile.nation)]
+    parts = [frame["opening"], advice(situation, audience, band), "\n".join([heading, *lines]), frame["closing"]]
+    return render_text("\n\n".join(parts), profile)
+
+
+def render_media(audience: str | None, profile: School | None = None) -> str:
+    """What the bot says when someone sends a picture, video or voice note."""
+    table = library()["media"]
+    return render_text(table.get(audience) or table["pupil"], profile or school())
+
+
+def bands_for_pupils() -> list[str | None]:
+    """Every pupil band a safety answer is rendered for; None is an unknown age (read as 11-13)."""
+    return [None, *BAND_AGE]
+
+
+__all__ = ["SITUATIONS", "DEFAULT_BAND", "render", "render_media", "advice", "bands_for_pupils"]
