@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from bot.content import School, school
+from bot.lesson_mode import LESSON_INTENTS
 from bot.routes import SITUATIONS
 from bot.safety import BAND_AGE, render
 
@@ -39,10 +40,14 @@ def _when(**slots) -> list[dict]:
 
 
 def safety_variants(situation: str, profile: School) -> list[dict]:
-    """Mutually exclusive conditional variants, plus the unconditional default (pupil, age unknown)."""
+    """Mutually exclusive conditional variants, plus the unconditional default (pupil, age unknown).
+
+    A teacher's conversation with a lesson running (on a projector) gets the projector-safe `lesson` wording.
+    """
     out = [
         {"condition": _when(audience="parent"), "text": render(situation, "parent", None, profile)},
-        {"condition": _when(audience="teacher"), "text": render(situation, "teacher", None, profile)},
+        {"condition": _when(audience="teacher", lesson_active=False), "text": render(situation, "teacher", None, profile)},
+        {"condition": _when(audience="teacher", lesson_active=True), "text": render(situation, "lesson", None, profile)},
     ]
     for band in [None, *BAND_AGE]:
         text = render(situation, "pupil", band, profile)
@@ -72,15 +77,21 @@ def dump(domain: dict) -> str:
 
 
 def answer_rules(intents: list[str]) -> dict:
-    """One rule: every intent that is not a disclosure, and nlu_fallback, goes to action_answer."""
-    answered = [i for i in intents if not i.startswith("disclosure_")] + ["nlu_fallback"]
+    """Two rules: lesson-mode intents go to action_lesson; every other intent that is not a disclosure, and
+    nlu_fallback, goes to action_answer."""
+    lesson = [i for i in intents if i in LESSON_INTENTS]
+    answered = [i for i in intents if not i.startswith("disclosure_") and i not in LESSON_INTENTS] + ["nlu_fallback"]
     return {
         "version": "3.1",
         "rules": [
             {
                 "rule": "answer from the content library",
                 "steps": [{"or": [{"intent": i} for i in answered]}, {"action": "action_answer"}],
-            }
+            },
+            {
+                "rule": "lesson mode",
+                "steps": [{"or": [{"intent": i} for i in lesson]}, {"action": "action_lesson"}],
+            },
         ],
     }
 

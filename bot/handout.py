@@ -18,6 +18,7 @@ from pathlib import Path
 from bot import content, lessons
 
 FORMATS = ("md", "html")
+MIN_QUIZ = 3  # an area with fewer quiz statements is topped up from the rest of the key stage
 
 
 def _labels() -> dict:
@@ -57,8 +58,7 @@ def lesson(area: str, key_stage: str, school=None) -> dict:
     starters = [rendered(s) for s in lessons.starters(area, ks)]
     scenarios = [rendered(s) for s in (lessons.scenarios(ks, area) or lessons.scenarios(ks)[:1])]
     quiz = lessons.quiz_statements(ks, area)
-    if len(quiz) < 3:
-        quiz = lessons.quiz_statements(ks)
+    quiz += [q for q in lessons.quiz_statements(ks) if q["area"] != area][: max(0, MIN_QUIZ - len(quiz))]
     quiz = [rendered(q) for q in quiz]
     items = starters + scenarios + quiz
     sources: list[str] = []

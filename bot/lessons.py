@@ -76,7 +76,9 @@ def item_key_stages(item: dict) -> list[str]:
 # ---------------------------------------------------------------------------------- key stages
 
 _KS = re.compile(r"\bk(?:ey)?\.?\s*-?\s*s(?:tage)?\.?\s*-?\s*([1-5])\b")
-_SIXTH = re.compile(r"\b(?:sixth|6th)[\s-]*form|\b(?:lower|upper) sixth\b|\bpost[\s-]*16\b|\ba[\s-]?levels?\b|\bcollege\b")
+_SIXTH = re.compile(
+    r"\b(?:sixth|6th)[\s-]*form|\b(?:lower|upper) sixth\b|\bpost[\s-]*16\b|\ba[\s-]?levels?\b|\bcollege\b"
+)
 _GCSE = re.compile(r"\bgcses?\b")
 _PRIMARY = re.compile(r"\b(?:upper )?primary\b")
 _YEAR = re.compile(r"\b(?:years?|yrs?|y)\s*-?\s*(\d{1,2})\b")

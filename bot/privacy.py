@@ -15,7 +15,7 @@ import functools
 import json
 import logging
 import re
-from typing import Any, Dict, Iterable, List, Optional, Text
+from typing import Any, Dict, Iterable, List
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
@@ -39,9 +39,7 @@ _NUMERIC_DATE = (
     r"(?:[12]\d|3[01]|0?[1-9])(?:/(?:1[0-2]|0?[1-9])/(?:\d{4}|\d\d)|-(?:1[0-2]|0?[1-9])-(?:\d{4}|\d\d)"
     r"|\.(?:1[0-2]|0?[1-9])\.(?:19|20)\d\d)"
 )
-_TEXT_DATE_WITH_YEAR = (
-    rf"(?:{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}|{_MONTH}\s+{_DAY},?\s+{_YEAR})"
-)
+_TEXT_DATE_WITH_YEAR = rf"(?:{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}|{_MONTH}\s+{_DAY},?\s+{_YEAR})"
 _ANY_DATE = (
     rf"(?:{_NUMERIC_DATE}|{_TEXT_DATE_WITH_YEAR}|{_DAY}\s+(?:of\s+)?{_MONTH}|{_MONTH}\s+{_DAY}"
     rf"|{_MONTH}\s+{_YEAR}|{_YEAR})"
@@ -62,14 +60,14 @@ _POSTCODE_AREAS = (
     "TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV YO ZE"
 ).split()
 _POSTCODE = re.compile(
-    r"\b(?:GIR ?0AA|(" + "|".join(sorted(_POSTCODE_AREAS, key=len, reverse=True)) + r")\d[A-Z\d]? ?(\d[ABD-HJLNP-UW-Z]{2}))\b",
+    r"\b(?:GIR ?0AA|("
+    + "|".join(sorted(_POSTCODE_AREAS, key=len, reverse=True))
+    + r")\d[A-Z\d]? ?(\d[ABD-HJLNP-UW-Z]{2}))\b",
     re.IGNORECASE,
 )
 _ORDINAL = re.compile(r"\d(?:st|nd|rd|th)", re.IGNORECASE)
 # Street words that are seldom anything else; the others ("close", "park", "way") need capitals: "3 Elm Close".
-_PLAIN_STREETS = (
-    "road rd street lane avenue drive crescent terrace gardens grove mews boulevard square".split()
-)
+_PLAIN_STREETS = "road rd street lane avenue drive crescent terrace gardens grove mews boulevard square".split()
 _CAPITAL_STREETS = (
     "st ln ave dr cres ct pl sq gdns close way court place park green hill view walk row rise gate mount vale "
     "croft fold chase meadow meadows parade wharf estate".split()
@@ -81,9 +79,7 @@ _ADDRESS_NUMBERED = re.compile(
     re.IGNORECASE,
 )
 # "I live on Oak Tree Road"
-_ADDRESS_LIVE = re.compile(
-    rf"\b(liv(?:e|es|ing)\s+(?:at|on|in)\s+)((?:[a-z'\-]+\s+){{1,3}}){_STREET}\b", re.IGNORECASE
-)
+_ADDRESS_LIVE = re.compile(rf"\b(liv(?:e|es|ing)\s+(?:at|on|in)\s+)((?:[a-z'\-]+\s+){{1,3}}){_STREET}\b", re.IGNORECASE)
 _NOT_STREET_WORDS = frozenset(
     "the a an my our your his her their this that down up to of on in at and or from near along across off "
     "by over miles mile mins minutes hours km metres meters steps times people kids friends years weeks days "
@@ -106,7 +102,8 @@ _NOT_HANDLES = frozenset(
     "account page story streak streaks please pls plz now later then tho he she they i im it its is was".split()
 )
 _NAME_TRIGGER = (
-    rf"(?:my\s+name(?:{_APOS}s|s|\s+is)|i(?:{_APOS}?m|\s+am)\s+called|(?:you\s+can\s+|just\s+|pls\s+|please\s+)?call\s+me)"
+    rf"(?:my\s+name(?:{_APOS}s|s|\s+is)|i(?:{_APOS}?m|\s+am)\s+called"
+    r"|(?:you\s+can\s+|just\s+|pls\s+|please\s+)?call\s+me)"
 )
 _NAME = re.compile(
     rf"\b({_NAME_TRIGGER}\s+)((?:[A-Za-z][A-Za-z'\u2019\-]*)(?:\s+[A-Za-z][A-Za-z'\u2019\-]*){{0,2}})",
@@ -120,10 +117,12 @@ _NOT_NAMES = frozenset(
 )
 
 # "a boy called Jake", "she is named Amy Jones": only capitalised names, so "it's called sexting" stays.
-_CALLED = re.compile(
-    r"\b((?:[Cc]alled|[Nn]amed)\s+)([A-Z][a-z'\u2019\-]+(?:\s+[A-Z][a-z'\u2019\-]+){0,2})"
+_CALLED = re.compile(r"\b((?:[Cc]alled|[Nn]amed)\s+)([A-Z][a-z'\u2019\-]+(?:\s+[A-Z][a-z'\u2019\-]+){0,2})")
+# "I called Childline", "I called Mum": not names.
+_NOT_CALLED = frozenset(
+    "I Im I'm The A An And But So My His Her Their Our Your It Me Him Them Us Mum Mom Dad Mummy Daddy Nan Nana "
+    "Gran Granny Grandma Grandad Grandpa Police Childline NSPCC CEOP Samaritans Shout Ambulance Kooth".split()
 )
-_NOT_CALLED = frozenset("I Im I'm The A An And But So My His Her Their Our Your It".split())
 
 _FIXED_SAFE_NUMBERS = frozenset({"08001111", "116123", "999", "101", "112", "85258", "08088005000", "111"})
 
@@ -154,6 +153,17 @@ def _postcode(match: re.Match) -> str:
     if found.islower() and match.group(2) and _ORDINAL.fullmatch(match.group(2)):
         return found
     return "[postcode]"
+
+
+@functools.lru_cache(maxsize=1)
+def _service_words() -> frozenset:
+    """Capitalised words of the services' names (Childline, Samaritans), never taken for a person's name."""
+    try:
+        from bot.content import services
+
+        return frozenset(w for s in services().values() for w in re.findall(r"[A-Z][A-Za-z]+", s.name))
+    except Exception:
+        return frozenset()
 
 
 def _email(match: re.Match) -> str:
@@ -212,7 +222,7 @@ def _name(match: re.Match) -> str:
         at_start = not match.string[:start].strip() or match.string[:start].rstrip()[-1:] in ".!?,"
         if not (kept[0][:1].isupper() or at_start):
             return match.group(0)
-    rest = " ".join(words[len(kept):])
+    rest = " ".join(words[len(kept) :])
     return trigger + "[name]" + (" " + rest if rest else "")
 
 
@@ -220,16 +230,16 @@ def _called(match: re.Match) -> str:
     words = match.group(2).split()
     kept = []
     for word in words:
-        if word in _NOT_CALLED:
+        if word in _NOT_CALLED or word in _service_words():
             break
         kept.append(word)
     if not kept:
         return match.group(0)
-    rest = " ".join(words[len(kept):])
+    rest = " ".join(words[len(kept) :])
     return match.group(1) + "[name]" + (" " + rest if rest else "")
 
 
-def redact(text: Optional[Text]) -> Optional[Text]:
+def redact(text: str | None) -> str | None:
     """The text with personal details replaced by [name], [phone], [email], [postcode], [address], [handle], [date]."""
     if not text or not isinstance(text, str):
         return text
@@ -253,7 +263,7 @@ KEPT_METADATA = ("audience", "age_band", "model_id", "assistant_id")
 _USER_EVENTS = ("user",)
 
 
-def stored_metadata(metadata: Any) -> Dict[Text, Any]:
+def stored_metadata(metadata: Any) -> Dict[str, Any]:
     """Only the metadata worth keeping: the audience and the age band (never the exact age)."""
     if not isinstance(metadata, dict):
         return {}
@@ -267,20 +277,26 @@ def stored_metadata(metadata: Any) -> Dict[Text, Any]:
     return out
 
 
-def _redact_entities(entities: Any) -> List[Dict[Text, Any]]:
+def _redact_entities(entities: Any, original: str | None = None, redacted: str | None = None) -> List[Dict[str, Any]]:
+    """Entity values redacted; a value cut out of the message text (a name, a number) does not survive here."""
     out = []
     for entity in entities if isinstance(entities, list) else []:
         if not isinstance(entity, dict):
             continue
         entity = dict(entity)
-        if isinstance(entity.get("value"), str):
-            entity["value"] = redact(entity["value"])
+        value = entity.get("value")
+        if isinstance(value, str):
+            clean = redact(value)
+            if clean == value and original and value.lower() in original.lower():
+                if value.lower() not in (redacted or "").lower():
+                    clean = "[redacted]"
+            entity["value"] = clean
         entity.pop("text", None)
         out.append(entity)
     return out
 
 
-def stored_event(data: Dict[Text, Any]) -> Dict[Text, Any]:
+def stored_event(data: Dict[str, Any]) -> Dict[str, Any]:
     """A serialised event as it may be stored: user text redacted, metadata trimmed. `data` is not changed."""
     data = dict(data)
     kind = data.get("event")
@@ -288,13 +304,15 @@ def stored_event(data: Dict[Text, Any]) -> Dict[Text, Any]:
         if kind in _USER_EVENTS or kind == "slot":
             data["metadata"] = stored_metadata(data["metadata"])
     if kind in _USER_EVENTS:
-        data["text"] = redact(data.get("text"))
+        original = data.get("text")
+        data["text"] = redact(original)
         parse = dict(data.get("parse_data") or {})
         if parse:
+            original = parse.get("text") or original
             if "text" in parse:
                 parse["text"] = redact(parse["text"])
             if "entities" in parse:
-                parse["entities"] = _redact_entities(parse["entities"])
+                parse["entities"] = _redact_entities(parse["entities"], original, redact(original))
             if "metadata" in parse:
                 parse["metadata"] = stored_metadata(parse["metadata"])
             parse.pop("text_tokens", None)
@@ -326,7 +344,7 @@ class RedactingTrackerStore(SQLTrackerStore):
             session.commit()
         logger.debug("conversation stored (redacted)")
 
-    def _row(self, sender_id: Text, event: Event) -> "SQLTrackerStore.SQLEvent":
+    def _row(self, sender_id: str, event: Event) -> SQLTrackerStore.SQLEvent:
         data = stored_event(event.as_dict())
         intent = (data.get("parse_data") or {}).get("intent") or {}
         return self.SQLEvent(
@@ -338,12 +356,12 @@ class RedactingTrackerStore(SQLTrackerStore):
             data=json.dumps(data),
         )
 
-    async def _stream_new_events(self, event_broker: Any, new_events: List[Event], sender_id: Text) -> None:
+    async def _stream_new_events(self, event_broker: Any, new_events: List[Event], sender_id: str) -> None:
         """An event broker gets the same redacted events as the database."""
         for event in new_events:
             event_broker.publish({"sender_id": sender_id, **stored_event(event.as_dict())})
 
-    async def forget(self, sender_id: Text) -> int:
+    async def forget(self, sender_id: str) -> int:
         """Delete every stored event of one conversation; the number of rows deleted."""
         from bot.retention import forget_conversation
 

@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
@@ -24,7 +24,7 @@ EVENTS = sa.table("events", sa.column("sender_id"), sa.column("timestamp"))
 DAY = 24 * 60 * 60
 
 
-def database_url(url: Optional[str] = None, env: Optional[dict] = None) -> URL:
+def database_url(url: str | None = None, env: dict | None = None) -> URL:
     """Where the conversations are: --url, else PostgreSQL from the DB_* variables, else the SQLite file."""
     env = os.environ if env is None else env
     if url:
@@ -41,7 +41,7 @@ def database_url(url: Optional[str] = None, env: Optional[dict] = None) -> URL:
     return URL.create("sqlite", database=env.get("TRACKER_DB") or "conversations.db")
 
 
-def connect(url: URL) -> Optional[Engine]:
+def connect(url: URL) -> Engine | None:
     """An engine for the tracker store, or None when a SQLite file does not exist (nothing stored yet)."""
     if url.get_backend_name() == "sqlite":
         if not url.database or not Path(url.database).exists():
@@ -61,16 +61,12 @@ def _prepare(conn) -> bool:
     return sa.inspect(conn).has_table("events")
 
 
-def purge_older_than(engine: Engine, days: float, now: Optional[float] = None) -> Tuple[int, int]:
+def purge_older_than(engine: Engine, days: float, now: float | None = None) -> Tuple[int, int]:
     """Delete every conversation whose last event is more than `days` days old: (conversations, rows)."""
     if days < 0:
         raise ValueError("days must not be negative")
     cutoff = (time.time() if now is None else now) - days * DAY
-    stale = (
-        sa.select(EVENTS.c.sender_id)
-        .group_by(EVENTS.c.sender_id)
-        .having(sa.func.max(EVENTS.c.timestamp) < cutoff)
-    )
+    stale = sa.select(EVENTS.c.sender_id).group_by(EVENTS.c.sender_id).having(sa.func.max(EVENTS.c.timestamp) < cutoff)
     with engine.begin() as conn:
         if not _prepare(conn):
             return 0, 0
@@ -98,7 +94,7 @@ def default_days() -> int:
     return school().retention_days
 
 
-def main(argv: Optional[list] = None) -> int:
+def main(argv: list | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m bot.retention", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

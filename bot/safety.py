@@ -14,6 +14,8 @@ from bot.audience import DEFAULT_BAND
 from bot.content import CONTENT_DIR, School, render_text, school
 from bot.routes import SITUATIONS, routes
 
+# Routes shown on a class screen while a lesson runs.
+LESSON_ROUTES = ("childline", "dsl", "trusted_adult", "police_emergency")
 # A representative age for each band, for the eligibility of services (Report Remove is under 18 only).
 BAND_AGE = {"u10": 10, "11_13": 12, "14_15": 15, "16_17": 17, "18plus": 18}
 
@@ -27,7 +29,7 @@ def library() -> dict:
 
 def _pick(table: dict, audience: str, band: str | None):
     """The entry for an audience and band: pupil_<band>, then the band's wording family, then pupil."""
-    if audience in ("parent", "teacher"):
+    if audience in ("parent", "teacher", "lesson"):
         return table.get(audience)
     keys = [f"pupil_{band}"] if band else []
     if band == "18plus":
@@ -36,18 +38,24 @@ def _pick(table: dict, audience: str, band: str | None):
 
 
 def advice(situation: str, audience: str, band: str | None = None) -> str:
-    """The situation's advice text, before placeholders are filled."""
+    """The situation's advice text, before placeholders are filled. On a class screen it is the same for all."""
+    if audience == "lesson":
+        return library()["lesson_advice"]
     return _pick(library()["situations"][situation], audience, band)
 
 
 def render(situation: str, audience: str | None, band: str | None, profile: School | None = None) -> str:
     """The whole safety answer: opening, advice, who can help, closing."""
     profile = profile or school()
-    audience = audience if audience in ("parent", "teacher") else "pupil"
+    audience = audience if audience in ("parent", "teacher", "lesson") else "pupil"
     lib = library()
     frame = _pick(lib["frame"], audience, band)
     heading = _pick(lib["help_heading"], audience, band)
-    lines = [f"- {lib['route_lines'][rid]}" for rid in routes(situation, audience, BAND_AGE.get(band), profile.nation)]
+    route_audience = "pupil" if audience == "lesson" else audience
+    ids = routes(situation, route_audience, BAND_AGE.get(band), profile.nation)
+    if audience == "lesson":  # on a class screen: only the people to talk to, no detail
+        ids = [rid for rid in ids if rid in LESSON_ROUTES]
+    lines = [f"- {lib['route_lines'][rid]}" for rid in ids]
     parts = [frame["opening"], advice(situation, audience, band), "\n".join([heading, *lines]), frame["closing"]]
     return render_text("\n\n".join(parts), profile)
 

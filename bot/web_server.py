@@ -128,12 +128,22 @@ def make_server(root: str, port: int, rasa_url: str, host: str = "127.0.0.1") ->
     return server
 
 
+def http_url_arg(value: str) -> str:
+    """argparse type: an http(s) base URL."""
+    try:
+        origin_of(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return value
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (0: any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--root", default="web", help="folder to serve")
-    parser.add_argument("--rasa-url", default="http://localhost:5005", help="base URL of the Rasa server")
+    parser.add_argument("--rasa-url", type=http_url_arg, default="http://localhost:5005",
+                        help="base URL of the Rasa server (filled into the pages and the CSP)")
     return parser.parse_args(argv)
 
 

@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import List, Optional
+from typing import List
 from urllib.parse import parse_qsl, urlsplit
 
 
@@ -23,15 +23,15 @@ class _FakeAPI:
         self.messages: List[dict] = []
         self.requests: List[dict] = []
         self._lock = threading.Lock()
-        self._server: Optional[ThreadingHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "_FakeAPI":
+    def start(self) -> _FakeAPI:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -109,7 +109,7 @@ class FakeTwilioAPI(_FakeAPI):
 
     recipient_key = "to"
 
-    def __init__(self, auth_token: Optional[str] = None) -> None:
+    def __init__(self, auth_token: str | None = None) -> None:
         super().__init__()
         self.auth_token = auth_token  # when given, a wrong password gets 401 like the real API
 
@@ -125,13 +125,25 @@ class FakeTwilioAPI(_FakeAPI):
         if not form.get("To") or not form.get("From") or not form.get("Body"):
             return 400, {"code": 21602, "message": "Message body is required.", "status": 400}
         if len(form["Body"]) > 1600:
-            return 400, {"code": 21617, "message": "The concatenated message body exceeds the 1600 character limit.",
-                         "status": 400}
+            return 400, {
+                "code": 21617,
+                "message": "The concatenated message body exceeds the 1600 character limit.",
+                "status": 400,
+            }
         message_sid = "SM" + uuid.uuid4().hex
-        self._record({"sid": message_sid, "account_sid": sid, "from": form["From"], "to": form["To"],
-                      "body": form["Body"]})
-        return 201, {"sid": message_sid, "account_sid": sid, "from": form["From"], "to": form["To"],
-                     "body": form["Body"], "status": "queued", "num_segments": "1", "direction": "outbound-api"}
+        self._record(
+            {"sid": message_sid, "account_sid": sid, "from": form["From"], "to": form["To"], "body": form["Body"]}
+        )
+        return 201, {
+            "sid": message_sid,
+            "account_sid": sid,
+            "from": form["From"],
+            "to": form["To"],
+            "body": form["Body"],
+            "status": "queued",
+            "num_segments": "1",
+            "direction": "outbound-api",
+        }
 
 
 class FakeTelegramAPI(_FakeAPI):
@@ -139,7 +151,7 @@ class FakeTelegramAPI(_FakeAPI):
 
     recipient_key = "chat_id"
 
-    def __init__(self, token: Optional[str] = None) -> None:
+    def __init__(self, token: str | None = None) -> None:
         super().__init__()
         self.token = token  # when given, another token gets 401 like the real API
         self._next_id = 1
@@ -162,13 +174,17 @@ class FakeTelegramAPI(_FakeAPI):
         with self._lock:
             message_id, self._next_id = self._next_id, self._next_id + 1
         self._record({"chat_id": data.get("chat_id"), "text": text, "message_id": message_id})
-        result = {"message_id": message_id, "date": int(time.time()), "text": text,
-                  "chat": {"id": data.get("chat_id"), "type": "private"},
-                  "from": {"id": 1, "is_bot": True, "first_name": "Fake"}}
+        result = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "text": text,
+            "chat": {"id": data.get("chat_id"), "type": "private"},
+            "from": {"id": 1, "is_bot": True, "first_name": "Fake"},
+        }
         return 200, {"ok": True, "result": result}
 
 
-def _basic_auth(header: Optional[str]):
+def _basic_auth(header: str | None):
     """(user, password) from a Basic Authorization header, or (None, None)."""
     if not header or not header.startswith("Basic "):
         return None, None

@@ -48,11 +48,15 @@
     typing: "The chatbot is writing a reply…",
     empty: "Sorry, I didn't understand that. Could you ask it in a different way?",
     badRequest: "Sorry, I couldn't read that message. Please try again in plain words.",
-    offline: "Sorry, the chatbot isn't working right now. If you need help now, call Childline free on 0800 1111, any time. If you are in danger, call 999.",
+    offline: "Sorry, the chatbot isn't working right now. If you need help now, call Childline free on " +
+      "0800 1111, any time. If you are in danger, call 999.",
     notice: {
-      pupil: "I'm a chatbot, not a person, and nobody reads this chat live.\nIf you are in danger, call 999.\nYou can call Childline free on 0800 1111 any time.",
-      parent: "I'm a chatbot, not a person, and nobody reads this chat live.\nIf a child is in danger, call 999.\nChildren can call Childline on 0800 1111 any time.",
-      teacher: "I'm a chatbot, not a person, and nobody reads this chat live.\nIf a child is in danger, call 999.\nPupils can call Childline on 0800 1111 any time."
+      pupil: "I'm a chatbot, not a person, and nobody reads this chat live.\nIf you are in danger, call 999.\n" +
+        "You can call Childline free on 0800 1111 any time.",
+      parent: "I'm a chatbot, not a person, and nobody reads this chat live.\nIf a child is in danger, call 999.\n" +
+        "Children can call Childline on 0800 1111 any time.",
+      teacher: "I'm a chatbot, not a person, and nobody reads this chat live.\nIf a child is in danger, call 999.\n" +
+        "Pupils can call Childline on 0800 1111 any time."
     }
   };
 
@@ -329,9 +333,6 @@
   }
 
   function renderReply(messages) {
-    if (state.exiting) {
-      return;
-    }
     var shown = 0;
     (Array.isArray(messages) ? messages : []).forEach(function (message) {
       if (!message || typeof message !== "object") {
@@ -352,10 +353,8 @@
   }
 
   function renderError(err) {
-    if (state.exiting) {
-      return;
-    }
-    addMessage("bot", err && err.kind === "bad-request" ? text.badRequest : text.offline).classList.add("sgw-msg-error");
+    var message = err && err.kind === "bad-request" ? text.badRequest : text.offline;
+    addMessage("bot", message).classList.add("sgw-msg-error");
   }
 
   function setBusy(delta) {
@@ -374,10 +373,14 @@
     clearReplies();
     addMessage("user", (shown || message).trim());
     setBusy(1);
-    state.queue = state.queue
-      .then(function () { return post(message); })
-      .then(renderReply, renderError)
-      .then(function () { if (!state.exiting) { setBusy(-1); } });
+    // A wipe replaces `state`; replies to a wiped conversation are dropped, never shown.
+    var owner = state;
+    function current() { return state === owner && !state.exiting; }
+    owner.queue = owner.queue
+      .then(function () { return current() ? post(message) : []; })
+      .then(function (messages) { if (current()) { renderReply(messages); } },
+            function (err) { if (current()) { renderError(err); } })
+      .then(function () { if (current()) { setBusy(-1); } });
   }
 
   function requestError(kind) {
@@ -387,9 +390,6 @@
   }
 
   function post(message) {
-    if (state.exiting) {
-      return Promise.resolve([]);
-    }
     if (!config.server) {
       return Promise.reject(requestError("no-server"));
     }
@@ -460,6 +460,7 @@
       }
       var href = /[\w@.\/-]/.test(before) ? "" : linkTarget(match, found);
       if (!href) {
+        LINK_PATTERN.lastIndex = match.index + 1; // part of a longer word or number: look again further on
         continue;
       }
       parent.appendChild(document.createTextNode(message.slice(last, match.index)));
@@ -501,7 +502,7 @@
     if (!sender || !config.server) {
       return;
     }
-    var url = config.server + "/privacy/forget";
+    var url = config.server + "/webhooks/privacy/forget";
     var body = JSON.stringify({ sender: sender });
     try {
       if (navigator.sendBeacon && navigator.sendBeacon(url, body)) {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict
-from typing import Callable, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Iterable, List, Sequence, Tuple
 
 TWILIO_LIMIT = 1600  # characters in one Twilio message body
 TELEGRAM_LIMIT = 4096  # characters in one Telegram message
@@ -30,7 +30,7 @@ def text_length(text: str) -> int:
 def links_as_text(text: str) -> str:
     """Markdown links as plain URLs ("label: url", or the URL alone), and **bold** as plain text."""
 
-    def link(match: "re.Match[str]") -> str:
+    def link(match: re.Match[str]) -> str:
         label, url = match.group(1).strip(), match.group(2)
         return url if not label or label == url else f"{label}: {url}"
 
@@ -147,7 +147,7 @@ def split_text(text: str, limit: int, length: Callable[[str], int] = text_length
     return [c.strip() for c in chunks if c.strip()]
 
 
-def choice_number(text: Optional[str]) -> Optional[int]:
+def choice_number(text: str | None) -> int | None:
     """The option a reply picks ("1", "2.", " 3 ", "1\ufe0f\u20e3", Arabic-Indic digits), or None."""
     if not isinstance(text, str):
         return None
@@ -155,7 +155,7 @@ def choice_number(text: Optional[str]) -> Optional[int]:
     return int(match.group(1)) if match else None
 
 
-def user_text(text: Optional[str], sender: str, memory: "OptionMemory") -> Optional[str]:
+def user_text(text: str | None, sender: str, memory: OptionMemory) -> str | None:
     """What to pass to Rasa for a person's text: a numbered reply becomes its option's payload; other text
     loses any leading "/" so nobody can type an intent or slot payload. None when nothing is left."""
     payload = memory.payload_for(sender, text)
@@ -175,7 +175,7 @@ class OptionMemory:
         self.max_senders = max_senders
         self.ttl = ttl_seconds
         self.clock = clock
-        self._entries: "OrderedDict[str, Tuple[float, Tuple[str, ...]]]" = OrderedDict()
+        self._entries: OrderedDict[str, Tuple[float, Tuple[str, ...]]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -190,7 +190,7 @@ class OptionMemory:
     def forget(self, sender: str) -> None:
         self._entries.pop(sender, None)
 
-    def payload_for(self, sender: str, text: Optional[str]) -> Optional[str]:
+    def payload_for(self, sender: str, text: str | None) -> str | None:
         """The payload a numbered reply picks, or None when the text is not the number of a shown option."""
         number = choice_number(text)
         entry = self._entries.get(sender)
@@ -205,7 +205,5 @@ class OptionMemory:
     def _trim(self) -> None:
         """Drop expired entries and, over the cap, the oldest (entries are kept in the order they expire)."""
         now = self.clock()
-        while self._entries and (
-            len(self._entries) > self.max_senders or next(iter(self._entries.values()))[0] <= now
-        ):
+        while self._entries and (len(self._entries) > self.max_senders or next(iter(self._entries.values()))[0] <= now):
             self._entries.popitem(last=False)

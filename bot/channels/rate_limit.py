@@ -12,7 +12,7 @@ import os
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional
+from typing import Callable, Mapping
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class RateLimiter:
     def __init__(
         self,
         per_minute: float = DEFAULT_PER_MINUTE,
-        burst: Optional[float] = None,
+        burst: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         max_senders: int = 10000,
     ) -> None:
@@ -46,10 +46,10 @@ class RateLimiter:
         self.burst = float(burst if burst is not None and burst >= 1 else per_minute)
         self.clock = clock
         self.max_senders = max_senders
-        self._buckets: "OrderedDict[str, _Bucket]" = OrderedDict()
+        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None, **kwargs) -> "RateLimiter":
+    def from_env(cls, env: Mapping[str, str] | None = None, **kwargs) -> RateLimiter:
         """Settings from CHANNEL_RATE_LIMIT (messages a minute) and CHANNEL_RATE_BURST; bad values use the default."""
         env = os.environ if env is None else env
         per_minute = _positive(env.get("CHANNEL_RATE_LIMIT"), "CHANNEL_RATE_LIMIT") or DEFAULT_PER_MINUTE
@@ -81,7 +81,7 @@ class RateLimiter:
         return NOTIFY
 
 
-def _positive(value: Optional[str], name: str) -> Optional[float]:
+def _positive(value: str | None, name: str) -> float | None:
     """A positive number from a setting, or None (logged) when it is missing or not one."""
     if value is None or not str(value).strip():
         return None

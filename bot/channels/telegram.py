@@ -14,12 +14,13 @@ plain text with numbered options (no keyboards).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import json
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, List, Mapping, Optional, Sequence
+from typing import Any, Awaitable, Callable, List, Mapping, Sequence
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -55,7 +56,7 @@ class TelegramSettings:
     audience: str = DEFAULT_AUDIENCE
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "TelegramSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> TelegramSettings:
         env = os.environ if env is None else env
         return cls(
             token=env.get("TELEGRAM_TOKEN", "").strip(),
@@ -70,7 +71,7 @@ class TelegramSettings:
         return bool(self.token and self.secret_token)
 
 
-def secret_ok(expected: str, given: Optional[str]) -> bool:
+def secret_ok(expected: str, given: str | None) -> bool:
     """Whether the secret-token header matches (constant-time comparison)."""
     if not expected or not given:
         return False
@@ -96,9 +97,9 @@ class VerifiedTelegramInput(InputChannel):
 
     def __init__(
         self,
-        settings: Optional[TelegramSettings] = None,
-        limiter: Optional[RateLimiter] = None,
-        options: Optional[OptionMemory] = None,
+        settings: TelegramSettings | None = None,
+        limiter: RateLimiter | None = None,
+        options: OptionMemory | None = None,
     ) -> None:
         self.settings = settings if settings is not None else TelegramSettings.from_env()
         self.limiter = limiter if limiter is not None else RateLimiter.from_env()
@@ -111,7 +112,7 @@ class VerifiedTelegramInput(InputChannel):
         return "telegram"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Mapping[str, Any]]) -> "VerifiedTelegramInput":
+    def from_credentials(cls, credentials: Mapping[str, Any] | None) -> VerifiedTelegramInput:
         if credentials:
             logger.warning("telegram channel: settings in credentials.yml are ignored; use environment variables")
         return cls(TelegramSettings.from_env())
@@ -159,32 +160,40 @@ class VerifiedTelegramInput(InputChannel):
         has_media = any(key in message for key in MEDIA_KEYS)
         text = message.get("text") if isinstance(message.get("text"), str) else message.get("caption")
         texts = await self.answer(sender, text if isinstance(text, str) else "", has_media, on_new_message)
-        await self.send(chat_id, sender, texts)
+        await self.send(chat_id, self.log_id(sender), texts)
         return response.text("ok")
+
+    def log_id(self, sender: str) -> str:
+        """A short keyed hash of a sender for the logs, so no chat id is logged."""
+        key = self.settings.secret_token.encode("utf-8")
+        return "tg#" + hmac.new(key, sender.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
     async def answer(
         self, sender: str, text: str, has_media: bool, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> List[str]:
         """The plain texts to send back for one incoming message."""
+        who = self.log_id(sender)
         decision = self.limiter.check(sender)
         if decision != ALLOW:
-            logger.info("telegram %s: rate limited", sender)
+            logger.info("telegram %s: rate limited", who)
             return [] if decision == DROP else [system_text("rate_limited")]
         texts = [render_media(self.settings.audience)] if has_media else []
         try:
             cleaned = clean_text(text)
         except BadInput as problem:
-            logger.info("telegram %s: refused (%s)", sender, problem.status)
+            logger.info("telegram %s: refused (%s)", who, problem.status)
             return texts + [system_text("too_long")]
         if cleaned and cleaned.startswith("/"):
             cleaned = command_text(cleaned, self.settings.bot_username)
         message = cleaned if cleaned == START_PAYLOAD else user_text(cleaned, sender, self.options)
         if message is None:
             return texts or [system_text("unclear")]
-        logger.info("telegram %s: %s", sender, "media and text" if has_media else "text")
-        return texts + await run_turn(self, message, sender, self.settings.audience, on_new_message, self.options)
+        logger.info("telegram %s: %s", who, "media and text" if has_media else "text")
+        return texts + await run_turn(
+            self, message, sender, self.settings.audience, on_new_message, self.options, log_id=who
+        )
 
-    async def send(self, chat_id: int, sender: str, texts: Sequence[str]) -> None:
+    async def send(self, chat_id: int, who: str, texts: Sequence[str]) -> None:
         """POST each text (split at Telegram's limit) to sendMessage, in order; failures are logged by status."""
         parts = [part for text in texts for part in split_text(text, TELEGRAM_LIMIT)]
         if not parts:
@@ -195,6 +204,6 @@ class VerifiedTelegramInput(InputChannel):
                 try:
                     async with session.post(url, json={"chat_id": chat_id, "text": part}) as reply:
                         if reply.status >= 300:
-                            logger.warning("telegram send to %s failed: HTTP %s", sender, reply.status)
+                            logger.warning("telegram send to %s failed: HTTP %s", who, reply.status)
                 except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-                    logger.warning("telegram send to %s failed: %s", sender, type(error).__name__)
+                    logger.warning("telegram send to %s failed: %s", who, type(error).__name__)

@@ -20,7 +20,7 @@ import hmac
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Awaitable, Callable, Iterable, List, Mapping, Sequence, Tuple
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import aiohttp
@@ -57,7 +57,7 @@ class TwilioSettings:
     audience: str = DEFAULT_AUDIENCE
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "TwilioSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> TwilioSettings:
         env = os.environ if env is None else env
         return cls(
             account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip(),
@@ -107,12 +107,14 @@ def _port_variants(url: str) -> List[str]:
     return [url, urlunsplit(other)]
 
 
-def signature_ok(auth_token: str, url: str, params: Sequence[Tuple[str, str]], signature: Optional[str]) -> bool:
+def signature_ok(auth_token: str, url: str, params: Sequence[Tuple[str, str]], signature: str | None) -> bool:
     """Whether the X-Twilio-Signature header fits the URL and POST parameters (constant-time comparison)."""
     if not auth_token or not signature:
         return False
     given = signature.strip().encode("utf-8")
-    matches = [hmac.compare_digest(twilio_signature(auth_token, u, params).encode(), given) for u in _port_variants(url)]
+    matches = [
+        hmac.compare_digest(twilio_signature(auth_token, u, params).encode(), given) for u in _port_variants(url)
+    ]
     return any(matches)
 
 
@@ -134,23 +136,25 @@ class VerifiedTwilioInput(InputChannel):
 
     def __init__(
         self,
-        settings: Optional[TwilioSettings] = None,
-        limiter: Optional[RateLimiter] = None,
-        options: Optional[OptionMemory] = None,
+        settings: TwilioSettings | None = None,
+        limiter: RateLimiter | None = None,
+        options: OptionMemory | None = None,
     ) -> None:
         self.settings = settings if settings is not None else TwilioSettings.from_env()
         self.limiter = limiter if limiter is not None else RateLimiter.from_env()
         self.options = options if options is not None else OptionMemory()
         if not self.settings.configured:
-            logger.warning("twilio channel not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, "
-                           "TWILIO_NUMBER and TWILIO_WEBHOOK_BASE")
+            logger.warning(
+                "twilio channel not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, "
+                "TWILIO_NUMBER and TWILIO_WEBHOOK_BASE"
+            )
 
     @classmethod
     def name(cls) -> str:
         return "twilio"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Mapping[str, Any]]) -> "VerifiedTwilioInput":
+    def from_credentials(cls, credentials: Mapping[str, Any] | None) -> VerifiedTwilioInput:
         if credentials:
             logger.warning("twilio channel: settings in credentials.yml are ignored; use environment variables")
         return cls(TwilioSettings.from_env())
@@ -242,10 +246,11 @@ async def run_turn(
     audience: str,
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
     options: OptionMemory,
+    log_id: str | None = None,
 ) -> List[str]:
     """Pass one message to Rasa and return its replies as plain texts, remembering the numbered options.
 
-    A turn that fails or says nothing still gets the apology with help routes.
+    A turn that fails or says nothing still gets the apology with help routes. `log_id` names the sender in logs.
     """
     collector = CollectingOutputChannel()
     try:
@@ -253,7 +258,7 @@ async def run_turn(
             UserMessage(text, collector, sender, input_channel=channel.name(), metadata={"audience": audience})
         )
     except Exception as error:  # a failed turn must still leave the person with help routes
-        logger.error("%s turn for %s failed: %s", channel.name(), sender, type(error).__name__)
+        logger.error("%s turn for %s failed: %s", channel.name(), log_id or sender, type(error).__name__)
     texts, payloads = render_turn(collector.messages)
     options.remember(sender, payloads)
     return texts or [system_text("apology")]

@@ -17,7 +17,6 @@ from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.audience import age_band, parse_age, parse_audience
-from bot.safeguarding import Detector
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +83,7 @@ class SafeguardingDetector(GraphComponent):
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self._config = config
-        self._detector: Optional[Detector] = None
+        self._detector = None
 
     @classmethod
     def create(
@@ -96,8 +95,10 @@ class SafeguardingDetector(GraphComponent):
     ) -> "SafeguardingDetector":
         return cls({**cls.get_default_config(), **config})
 
-    def _detector_for(self, model: SpacyModel) -> Detector:
+    def _detector_for(self, model: SpacyModel):
         if self._detector is None:
+            from bot.safeguarding import Detector
+
             self._detector = Detector.from_file(model.model, Path(self._config["patterns"]))
         return self._detector
 

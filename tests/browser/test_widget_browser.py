@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+pytestmark = pytest.mark.e2e
+
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO / "docs" / "widget.png"
 EXIT_PATH = "/demo/neutral.html"
@@ -211,7 +213,7 @@ def test_quick_exit_button_leaves_no_trace(chat, demo_server, rasa_url):
 
     page.wait_for_timeout(300)
     assert beacons, "a best-effort forget request was sent"
-    assert beacons[0].url == rasa_url.rstrip("/") + "/privacy/forget"
+    assert beacons[0].url == rasa_url.rstrip("/") + "/webhooks/privacy/forget"
     assert json.loads(beacons[0].post_data) == {"sender": sender}
 
     page.go_back()
@@ -219,7 +221,26 @@ def test_quick_exit_button_leaves_no_trace(chat, demo_server, rasa_url):
     assert page.url == demo_server + EXIT_PATH + "?before"
     expect(page.locator(".sgw-msg")).to_have_count(0)
     assert "nudes" not in page.content()
-    assert page.go_back() is None or chat_page not in page.url
+
+
+def test_quick_exit_wipes_the_chat_before_leaving(chat, demo_server):
+    page = chat.page
+    # A probe records what the page still shows at the moment it is left (the exit page reads it back).
+    page.add_init_script("""
+      addEventListener("pagehide", () => {
+        if (!location.pathname.endsWith("/index.html")) { return; }
+        sessionStorage.setItem("probe", JSON.stringify({
+          widgets: document.querySelectorAll(".sgw-root, .sgw-msg, .sgw-input").length,
+          text: document.body.textContent.includes("nudes"),
+        }));
+      });
+    """)
+    chat.goto()
+    chat.open()
+    chat.send(DISCLOSURE)
+    page.get_by_role("button", name="Quick exit").click()
+    page.wait_for_url(demo_server + EXIT_PATH)
+    assert json.loads(page.evaluate("sessionStorage.getItem('probe')")) == {"widgets": 0, "text": False}
 
 
 def test_escape_twice_is_a_quick_exit_but_two_slow_presses_are_not(chat, demo_server):
@@ -443,7 +464,9 @@ def test_text_contrast_is_at_least_4_5_to_1(chat, rasa_url):
     assert contrast(tuple(map(float, re.findall(r"[\d.]+", placeholder)[:3])), (255, 255, 255)) >= 4.5
 
 
-@pytest.mark.parametrize("width, height", [(320, 640), (320, 480), (640, 400)], ids=["320px", "320px-short", "200pc-zoom"])
+@pytest.mark.parametrize(
+    "width, height", [(320, 640), (320, 480), (640, 400)], ids=["320px", "320px-short", "200pc-zoom"]
+)
 def test_panel_fits_small_screens_and_zoom_without_horizontal_scroll(new_page, make_chat, width, height):
     chat = make_chat(new_page(viewport={"width": width, "height": height}))
     chat.goto()

@@ -206,7 +206,7 @@ def test_phrases():
 # Readability of what pupils read: Flesch-Kincaid grade per item (text with its questions, a quiz statement
 # with its explanation). Placeholders are read as the service's name.
 GRADE_LIMIT = {"ks2": 6, "ks3": 9, "ks4": 9, "ks5": 10}
-_NAMES = {k: v.name for k, v in content.services().items()} | {"dsl": "your DSL", "school": "your school"}
+_NAMES = {**{k: v.name for k, v in content.services().items()}, "dsl": "your DSL", "school": "your school"}
 
 
 def _plain(text: str) -> str:

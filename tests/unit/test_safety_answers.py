@@ -9,7 +9,7 @@ from bot.content import render_text
 from bot.routes import SITUATIONS
 from bot.safety import advice, bands_for_pupils, render
 
-READERS = [("pupil", band) for band in bands_for_pupils()] + [("parent", None), ("teacher", None)]
+READERS = [("pupil", band) for band in bands_for_pupils()] + [("parent", None), ("teacher", None), ("lesson", None)]
 CASES = [(s, a, b) for s in SITUATIONS for a, b in READERS]
 ADVICE_GRADE = {"u10": 4.5, None: 7, "11_13": 7, "14_15": 8, "16_17": 9, "18plus": 9}
 FORBIDDEN = [

@@ -1,0 +1,204 @@
+"""Deterministic safeguarding detector: spaCy Matcher patterns kept as data.
+
+The patterns and the priority order live in ``bot/nlu/safeguarding_patterns.yml``; this module only loads
+and runs them. It has no Rasa imports, so a unit test reaches it in milliseconds and a Rasa component
+(or an action) can wrap it.
+
+    nlp = spacy.blank("en"); nlp.add_pipe("lemmatizer", config={"mode": "lookup"}); nlp.initialize()
+    detector = Detector.from_file(nlp, "bot/nlu/safeguarding_patterns.yml")
+    hit = detector.detect(nlp("someone leaked my nudes"))   # Hit(situation="disclosure_image_shared", ...)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List
+
+import yaml
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc
+
+__all__ = ["Hit", "Detector", "PatternError"]
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_ENTRY_KEYS = {"id", "situation", "comment", "patterns", "requires", "unless"}
+_TOP_KEYS = {"priority", "patterns", "vocab"}
+
+TokenPattern = List[Dict[str, Any]]
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is 10x faster on the patterns file
+
+
+class PatternError(ValueError):
+    """The patterns file is malformed (unknown situation, duplicate id, bad token pattern, ...)."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One detector result: which situation, which pattern entry, and the words that matched."""
+
+    situation: str
+    pattern_id: str
+    matched_text: str
+
+
+@dataclass(frozen=True)
+class _Entry:
+    id: str
+    situation: str
+    rank: int
+    n_groups: int
+
+
+class Detector:
+    """Runs the safeguarding patterns over a spaCy ``Doc`` and returns the most urgent hit."""
+
+    def __init__(self, nlp: Language, priority: Sequence[str], entries: Sequence[Mapping[str, Any]]):
+        """Build the matcher from already parsed data (see ``from_file`` for the file format)."""
+        self.nlp = nlp
+        self.priority: tuple[str, ...] = _check_priority(priority)
+        rank = {situation: i for i, situation in enumerate(self.priority)}
+        self._entries: dict[str, _Entry] = {}
+        self._matcher = Matcher(nlp.vocab, validate=True)
+        uses_lemma = False
+        for raw in entries:
+            pid = _check_entry(raw, rank, self._entries)
+            groups = [_flatten(group, pid) for group in raw.get("requires") or []]
+            self._entries[pid] = _Entry(pid, raw["situation"], rank[raw["situation"]], len(groups))
+            self._add(pid, _patterns(raw["patterns"], pid, "patterns"))
+            for i, group in enumerate(groups):
+                self._add(f"{pid}#requires{i}", group)
+            if raw.get("unless"):
+                self._add(f"{pid}#unless", _patterns(raw["unless"], pid, "unless"))
+            uses_lemma = uses_lemma or "LEMMA" in repr(raw)
+        if not self._entries:
+            raise PatternError("no patterns")
+        if uses_lemma and not _has_lemmatizer(nlp):
+            raise PatternError("the patterns use LEMMA but the pipeline has no lemmatizer")
+
+    @classmethod
+    def from_file(cls, nlp: Language, path: str | Path) -> Detector:
+        """Load ``priority`` and ``patterns`` from a YAML file (``vocab`` holds aliases only)."""
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.load(handle, Loader=_YAML_LOADER)
+        if not isinstance(data, dict) or not {"priority", "patterns"} <= set(data):
+            raise PatternError(f"{path}: needs top-level keys 'priority' and 'patterns'")
+        unknown = set(data) - _TOP_KEYS
+        if unknown:
+            raise PatternError(f"{path}: unknown top-level keys {sorted(unknown)}")
+        return cls(nlp, data["priority"], data["patterns"])
+
+    @property
+    def pattern_ids(self) -> tuple[str, ...]:
+        """The entry ids, in file order."""
+        return tuple(self._entries)
+
+    def detect(self, doc: Doc) -> Hit | None:
+        """Return the highest-priority hit in ``doc``, or None when nothing fires."""
+        hits = self.detect_all(doc)
+        return hits[0] if hits else None
+
+    def detect_text(self, text: str) -> Hit | None:
+        """Convenience: run the pipeline on ``text`` and detect."""
+        return self.detect(self.nlp(text))
+
+    def detect_all(self, doc: Doc) -> list[Hit]:
+        """Every entry that fires, one hit each, most urgent first (priority, then position)."""
+        original = doc.text
+        if original != original.lower():
+            # The lookup lemmatizer only knows lower-case forms ("Forced" keeps lemma "Forced"), so
+            # match on a lower-cased copy made by the same pipeline.
+            doc = self.nlp(original.lower())
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for match_id, start, end in self._matcher(doc):
+            spans.setdefault(self.nlp.vocab.strings[match_id], []).append((start, end))
+        found: list[tuple[int, int, int, Hit]] = []
+        for entry in self._entries.values():
+            vetoes = spans.get(f"{entry.id}#unless", [])
+            kept = _unvetoed(spans.get(entry.id, []), vetoes)
+            if not kept:
+                continue
+            groups = (f"{entry.id}#requires{i}" for i in range(entry.n_groups))
+            if not all(_unvetoed(spans.get(key, []), vetoes) for key in groups):
+                continue
+            start, end = min(kept, key=lambda se: (se[0], -(se[1] - se[0])))
+            span = doc[start:end]
+            text = span.text
+            if len(original) == len(doc.text):
+                text = original[span.start_char : span.end_char]
+            found.append((entry.rank, start, -(end - start), Hit(entry.situation, entry.id, text)))
+        found.sort(key=lambda item: item[:3])
+        return [item[3] for item in found]
+
+    def _add(self, key: str, patterns: list[TokenPattern]) -> None:
+        try:
+            self._matcher.add(key, patterns)
+        except (ValueError, TypeError, KeyError) as err:
+            raise PatternError(f"{key}: invalid token pattern: {err}") from err
+
+
+def _unvetoed(found: list[tuple[int, int]], vetoes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The (start, end) spans that no veto span overlaps."""
+    return [(s, e) for s, e in found if not any(vs < e and s < ve for vs, ve in vetoes)]
+
+
+def _check_priority(priority: Any) -> tuple[str, ...]:
+    if not isinstance(priority, list) or not priority or not all(isinstance(p, str) for p in priority):
+        raise PatternError("'priority' must be a non-empty list of situation names")
+    if len(set(priority)) != len(priority):
+        raise PatternError("'priority' lists a situation twice")
+    return tuple(priority)
+
+
+def _check_entry(raw: Any, rank: Mapping[str, int], seen: Mapping[str, _Entry]) -> str:
+    """Validate one entry's keys and return its id."""
+    if not isinstance(raw, dict):
+        raise PatternError(f"pattern entry is not a mapping: {raw!r}")
+    pid = raw.get("id")
+    if not isinstance(pid, str) or not _ID.match(pid):
+        raise PatternError(f"pattern id must be snake_case: {pid!r}")
+    if pid in seen:
+        raise PatternError(f"duplicate pattern id: {pid}")
+    unknown = set(raw) - _ENTRY_KEYS
+    if unknown:
+        raise PatternError(f"{pid}: unknown keys {sorted(unknown)}")
+    if raw.get("situation") not in rank:
+        raise PatternError(f"{pid}: situation {raw.get('situation')!r} is not in 'priority'")
+    if not isinstance(raw.get("comment"), str) or not raw["comment"].strip():
+        raise PatternError(f"{pid}: every entry needs a comment")
+    if not raw.get("patterns"):
+        raise PatternError(f"{pid}: no patterns")
+    return pid
+
+
+def _patterns(value: Any, pid: str, key: str) -> list[TokenPattern]:
+    if not isinstance(value, list) or not value:
+        raise PatternError(f"{pid}: '{key}' must be a non-empty list of token patterns")
+    for pattern in value:
+        if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
+            raise PatternError(f"{pid}: '{key}' holds something that is not a token pattern: {pattern!r}")
+    return value
+
+
+def _flatten(group: Any, pid: str) -> list[TokenPattern]:
+    """A requires group: token patterns, or lists of them included through a YAML alias."""
+    if not isinstance(group, list) or not group:
+        raise PatternError(f"{pid}: each 'requires' group must be a non-empty list of token patterns")
+    out: list[TokenPattern] = []
+    for item in group:
+        if isinstance(item, list) and item and all(isinstance(p, list) for p in item):
+            out.extend(item)
+        else:
+            out.append(item)
+    return _patterns(out, pid, "requires")
+
+
+def _has_lemmatizer(nlp: Language) -> bool:
+    for name in nlp.pipe_names:
+        meta = nlp.get_pipe_meta(name)
+        if "token.lemma" in meta.assigns or "lemmatizer" in meta.factory:
+            return True
+    return False

@@ -1,0 +1,57 @@
+"""Lesson mode as the action server runs it: replies and slot updates for a teacher's turns."""
+
+import re
+
+from bot import lesson_mode
+
+
+def run(intent, text="", slots=None, **kw):
+    return lesson_mode.respond(intent, text, dict(slots or {}), seed=1, **kw)
+
+
+def test_a_whole_ks3_quiz_round():
+    replies, slots = run("lesson_quiz_start", "start a myth or fact quiz for year 8")
+    assert slots["key_stage"] == "ks3" and slots["lesson_active"] is True
+    total = len(slots["quiz"]["ids"])
+    assert 5 <= total <= 10
+    assert "Question 1 of" in replies[-1].text
+    assert [t for t, _ in replies[-1].buttons][:2] == ["Myth", "Fact"]
+    for _ in range(total):
+        slots["quiz_choice"] = "myth"
+        replies, new = run("quiz_answer", "myth", slots)
+        slots.update(new)
+    assert re.search(r"You scored \d+ out of %d" % total, replies[-1].text)
+    assert slots["lesson_active"] is False
+
+
+def test_stop_skip_and_restart():
+    _, slots = run("lesson_quiz_start", "quiz ks4")
+    _, new = run("quiz_skip", "skip", slots)
+    slots.update(new)
+    assert slots["quiz"]["index"] == 1
+    replies, new = run("quiz_stop", "stop the quiz", slots)
+    slots.update(new)
+    assert "stopped" in replies[-1].text.lower()
+    replies, new = run("quiz_restart", "start again", slots)
+    assert new["quiz"]["index"] == 0 and "Question 1 of" in replies[-1].text
+
+
+def test_answer_without_a_quiz_offers_one():
+    replies, _ = run("quiz_answer", "myth", {"quiz_choice": "myth"})
+    assert replies[0].buttons
+
+
+def test_starter_picks_the_key_stage_and_area_and_rshe_follows():
+    replies, slots = run("lesson_starter", "I need an activity for 12-14 year olds on verbal and non-verbal consent")
+    assert slots["key_stage"] == "ks3"
+    assert re.search(r"verbal|body language", replies[0].text, re.I)
+    rshe, _ = run("lesson_rshe", "which RSHE outcomes does this cover", slots)
+    assert "RSHE" in rshe[0].text and "- " in rshe[0].text
+
+
+def test_incident_guidance_follows_ukcis_and_the_nation():
+    england, _ = run("teacher_incident_guidance", "what do I do if a pupil shows me a nude")
+    text = england[0].text
+    assert "DSL" in text and re.search(r"never view, copy, print, share, store or save", text, re.I)
+    assert re.search(r"promise", text, re.I)
+    assert "0800 1111" in text

@@ -1,0 +1,286 @@
+"""Unit tests for the deterministic safeguarding detector (bot/safeguarding.py + its patterns file).
+
+Builds the same kind of pipeline the assistant uses (blank English + lookup lemmatizer from
+spacy-lookups-data), checks specific cases per situation, the false-alarm rate on
+tests/safety/false_alarm.yml (at most 1%), and prints the recall on tests/safety/must_catch.yml.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import spacy
+import yaml
+
+from bot.safeguarding import Detector, Hit, PatternError
+
+ROOT = Path(__file__).resolve().parents[2]
+PATTERNS = ROOT / "bot" / "nlu" / "safeguarding_patterns.yml"
+MUST_CATCH = ROOT / "tests" / "safety" / "must_catch.yml"
+FALSE_ALARM = ROOT / "tests" / "safety" / "false_alarm.yml"
+TRAINING = ROOT / "data" / "nlu" / "safeguarding.yml"
+
+SITUATIONS = [
+    "disclosure_immediate_danger",
+    "disclosure_self_harm",
+    "disclosure_sextortion",
+    "disclosure_abuse",
+    "disclosure_grooming",
+    "disclosure_image_shared",
+    "disclosure_pressure_images",
+    "disclosure_parent_report",
+    "disclosure_teacher_report",
+    "disclosure_friend",
+]
+
+
+def _pipeline(*, entity_ruler: bool = False) -> spacy.Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    ruler = nlp.add_pipe("entity_ruler") if entity_ruler else None
+    nlp.initialize()
+    if ruler is not None:  # after initialize(), which resets the ruler's patterns
+        ruler.add_patterns([{"label": "SERVICE", "pattern": [{"LOWER": "childline"}]}])
+    return nlp
+
+
+@pytest.fixture(scope="module")
+def nlp() -> spacy.Language:
+    return _pipeline()
+
+
+@pytest.fixture(scope="module")
+def detector(nlp: spacy.Language) -> Detector:
+    return Detector.from_file(nlp, PATTERNS)
+
+
+@functools.lru_cache(maxsize=None)
+def _load(path: Path):
+    with open(path, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+# ------------------------------------------------------------------ specific cases per situation
+
+CATCH = [
+    # immediate danger
+    ("he's outside my house and i'm scared", "disclosure_immediate_danger"),
+    ("im in danger", "disclosure_immediate_danger"),
+    ("please help me now", "disclosure_immediate_danger"),
+    ("i'm being hurt right now", "disclosure_immediate_danger"),
+    ("he won't let me leave his flat", "disclosure_immediate_danger"),
+    # self-harm
+    ("i want to kill myself", "disclosure_self_harm"),
+    ("sometimes i just want to die", "disclosure_self_harm"),
+    ("i've been cutting myself again", "disclosure_self_harm"),
+    ("i want to end it all", "disclosure_self_harm"),
+    ("there's no point living", "disclosure_self_harm"),
+    ("i keep making myself sick after meals", "disclosure_self_harm"),
+    ("whats the point anymore", "disclosure_self_harm"),
+    # sextortion
+    ("someone is blackmailing me", "disclosure_sextortion"),
+    ("they're threatening to share my pics with my family", "disclosure_sextortion"),
+    ("pay £200 or your nudes go to all your followers", "disclosure_sextortion"),
+    ("he says he'll post my video unless i pay", "disclosure_sextortion"),
+    # abuse
+    ("I'm being forced to have sex and I'm only 12 years old", "disclosure_abuse"),
+    ("my uncle touched me where he shouldnt", "disclosure_abuse"),
+    ("i was raped", "disclosure_abuse"),
+    ("something happened at a party that i didn't want", "disclosure_abuse"),
+    # grooming
+    ("an older guy keeps messaging me and asking for pics", "disclosure_grooming"),
+    ("a man online wants to meet me and says to keep it a secret", "disclosure_grooming"),
+    ("he's 27 and keeps sending me gifts", "disclosure_grooming"),
+    ("my coach takes photos of me when im changing", "disclosure_grooming"),
+    # image shared
+    ("help my nudes got leaked", "disclosure_image_shared"),
+    ("my nudes are on twitter", "disclosure_image_shared"),
+    ("my pic is going round school", "disclosure_image_shared"),
+    ("someone put a pic of me getting changed on their story", "disclosure_image_shared"),
+    # pressure for images
+    ("my bf keeps asking for nudes", "disclosure_pressure_images"),
+    ("she says she'll dump me if i don't send a pic", "disclosure_pressure_images"),
+    ("my boyfriend keeps guilt tripping me to send pics", "disclosure_pressure_images"),
+    # parent voice
+    ("my daughter has been self harming and i don't know what to do", "disclosure_parent_report"),
+    ("my son told me his coach abused him", "disclosure_parent_report"),
+    ("my daughter's nude has been shared around her school", "disclosure_parent_report"),
+    # teacher voice
+    ("A Year 8 showed me a nude on her phone", "disclosure_teacher_report"),
+    ("a pupil has disclosed that she is being abused", "disclosure_teacher_report"),
+    ("a student told me she sent images to someone", "disclosure_teacher_report"),
+    # friend
+    ("my friend told me her stepdad abuses her", "disclosure_friend"),
+    ("asking for a friend, her nudes got leaked", "disclosure_friend"),
+    ("my mate is thinking about suicide", "disclosure_friend"),
+]
+
+IGNORE = [
+    "what is grooming",
+    "is it illegal to force someone to have sex",
+    "this homework is killing me",
+    "im dying to see the new film",
+    "im in danger of failing chemistry",
+    "i want to die my hair blue",
+    "i could die of embarrassment",
+    "my mum will kill me if im late",
+    "i hurt my knee at football",
+    "i got sent a meme",
+    "my mum wants a pic of the dog",
+    "how do i know if my child is being groomed",
+    "what should i do if someone pressures me",
+    "we watched a video about a girl whose nudes got leaked",
+    "my teacher asked for a photo of our science project",
+    "whats the point of revising",
+]
+
+
+@pytest.mark.parametrize("text,situation", CATCH)
+def test_catches_specific_disclosures(detector: Detector, nlp: spacy.Language, text: str, situation: str) -> None:
+    hit = detector.detect(nlp(text))
+    assert hit is not None, text
+    assert hit.situation == situation, (text, hit)
+    assert hit.matched_text and hit.matched_text.lower() in text.lower()
+
+
+@pytest.mark.parametrize("text", IGNORE)
+def test_ignores_harmless_messages(detector: Detector, nlp: spacy.Language, text: str) -> None:
+    assert detector.detect(nlp(text)) is None, text
+
+
+def test_every_situation_has_patterns(detector: Detector) -> None:
+    data = _load(PATTERNS)
+    assert Counter(entry["situation"] for entry in data["patterns"]).keys() == set(SITUATIONS)
+    assert all(entry["comment"].strip() for entry in data["patterns"])
+
+
+# ------------------------------------------------------------------ priority and the Hit type
+
+
+def test_priority_comes_from_the_yaml_file(detector: Detector) -> None:
+    assert list(detector.priority) == _load(PATTERNS)["priority"] == SITUATIONS
+
+
+def test_most_urgent_situation_wins(detector: Detector, nlp: spacy.Language) -> None:
+    text = "my nudes got leaked and now i want to kill myself and hes outside my house"
+    hits = detector.detect_all(nlp(text))
+    situations = list(dict.fromkeys(h.situation for h in hits))
+    assert situations == [
+        "disclosure_immediate_danger",
+        "disclosure_self_harm",
+        "disclosure_image_shared",
+    ]
+    assert detector.detect(nlp(text)) == hits[0]
+
+
+def test_hit_is_frozen(detector: Detector, nlp: spacy.Language) -> None:
+    hit = detector.detect(nlp("i want to kill myself"))
+    assert hit == Hit("disclosure_self_harm", "self_harm_kill_myself", "kill myself")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        hit.situation = "other"  # type: ignore[misc]
+
+
+def test_capitals_are_matched_and_reported_as_written(detector: Detector, nlp: spacy.Language) -> None:
+    hit = detector.detect(nlp("He FORCED me to have sex"))
+    assert hit is not None and hit.situation == "disclosure_abuse"
+    assert hit.matched_text == "He FORCED me"
+
+
+def test_works_on_a_pipeline_with_an_entity_ruler() -> None:
+    nlp = _pipeline(entity_ruler=True)
+    detector = Detector.from_file(nlp, PATTERNS)
+    doc = nlp("Should I call Childline? Someone is threatening to post my nudes")
+    assert [ent.text for ent in doc.ents] == ["Childline"]
+    hit = detector.detect(doc)
+    assert hit is not None and hit.situation == "disclosure_sextortion"
+
+
+# ------------------------------------------------------------------ the patterns file is checked
+
+GOOD_ENTRY = {
+    "id": "x",
+    "situation": "disclosure_abuse",
+    "comment": "c",
+    "patterns": [[{"LOWER": "x"}]],
+}
+
+
+@pytest.mark.parametrize(
+    "entries,message",
+    [
+        ([{**GOOD_ENTRY, "situation": "disclosure_unknown"}], "not in 'priority'"),
+        ([GOOD_ENTRY, GOOD_ENTRY], "duplicate"),
+        ([{**GOOD_ENTRY, "comment": ""}], "comment"),
+        ([{**GOOD_ENTRY, "id": "Bad-Id"}], "snake_case"),
+        ([{**GOOD_ENTRY, "patterns": [[{"LOWER": True}]]}], "invalid token pattern"),
+        ([{**GOOD_ENTRY, "extra": 1}], "unknown keys"),
+    ],
+)
+def test_bad_patterns_are_rejected(nlp: spacy.Language, entries: list, message: str) -> None:
+    with pytest.raises(PatternError, match=message):
+        Detector(nlp, ["disclosure_abuse"], entries)
+
+
+def test_lemma_patterns_need_a_lemmatizer() -> None:
+    with pytest.raises(PatternError, match="lemmatizer"):
+        Detector.from_file(spacy.blank("en"), PATTERNS)
+
+
+# ------------------------------------------------------------------ the safety test sets
+
+
+def test_safety_sets_are_well_formed() -> None:
+    must, harmless = _load(MUST_CATCH), _load(FALSE_ALARM)
+    assert len(must) >= 170 and len(harmless) >= 100
+    counts = Counter(case["situation"] for case in must)
+    assert set(counts) == set(SITUATIONS) and min(counts.values()) >= 14
+    for case in must + harmless:
+        assert case["audience"] in {"pupil", "parent", "teacher"}
+        assert case["age"] is None or 9 <= case["age"] <= 18
+    texts = [_norm(case["text"]) for case in must + harmless]
+    assert len(texts) == len(set(texts)), "duplicate test messages"
+
+
+def test_must_catch_is_not_training_data() -> None:
+    training = set()
+    for block in _load(TRAINING)["nlu"]:
+        training |= {_norm(line.strip()[2:]) for line in block["examples"].splitlines() if line.strip()}
+    overlap = [case["text"] for case in _load(MUST_CATCH) if _norm(case["text"]) in training]
+    assert not overlap
+
+
+def test_false_alarm_rate_is_at_most_one_percent(detector: Detector, nlp: spacy.Language) -> None:
+    cases = _load(FALSE_ALARM)
+    fired = [(case["text"], hit) for case in cases if (hit := detector.detect(nlp(case["text"])))]
+    rate = len(fired) / len(cases)
+    print(f"\nsafeguarding detector false alarms: {len(fired)}/{len(cases)} = {rate:.1%}")
+    for text, hit in fired:
+        print(f"  false alarm: {text!r} -> {hit.pattern_id}")
+    assert rate <= 0.01
+
+
+def test_report_recall_on_must_catch(detector: Detector, nlp: spacy.Language) -> None:
+    cases = _load(MUST_CATCH)
+    caught, exact, total = Counter(), Counter(), Counter()
+    for case in cases:
+        total[case["situation"]] += 1
+        hit = detector.detect(nlp(case["text"]))
+        if hit:
+            caught[case["situation"]] += 1
+            exact[case["situation"]] += hit.situation == case["situation"]
+    recall = sum(caught.values()) / len(cases)
+    print(f"\nsafeguarding detector recall on must_catch: {sum(caught.values())}/{len(cases)} = {recall:.1%}")
+    print(f"  (same situation as labelled: {sum(exact.values())}/{len(cases)}; the rest fired a more urgent one)")
+    for situation in SITUATIONS:
+        print(f"  {situation:30s} {caught[situation]:3d}/{total[situation]:<3d} same situation {exact[situation]}")
+    # The classifier catches the rest; this floor only guards against a broken patterns file.
+    assert recall >= 0.6
