@@ -31,7 +31,7 @@ CONTENT    := $(shell find bot/content -name '*.yml' 2>/dev/null) bot/domain_bas
 BOT_CODE   := $(shell find bot -name '*.py' 2>/dev/null)
 
 .PHONY: run serve chat test lint check-generated validate unit train story-test nlu-test e2e setup system-deps \
-        domain cross-validate bench handout purge clean
+        domain cross-validate bench handout purge forget clean
 
 # ---------------------------------------------------------------- set-up
 # Rasa 3.6 runs on Python 3.8 to 3.10; .python-version (3.10) lets pyenv resolve python3.10.
@@ -113,6 +113,18 @@ test: setup system-deps lint check-generated validate unit train story-test nlu-
 # Report only, not in CI: 5-fold cross-validation of the NLU data.
 cross-validate: $(SPACY_DIR)/meta.json
 	$(RASA) test nlu --nlu data --cross-validation --folds 5 --out results/cross-validation
+
+# Retention: delete conversations older than retention_days (bot/content/school.yml); run daily from cron.
+purge: setup
+	$(PY) -m bot.retention purge
+
+# Forget one conversation: make forget SENDER=<sender id>
+forget: setup
+	$(PY) -m bot.retention forget "$(SENDER)"
+
+# A printable lesson handout: make handout AREA=consent KS=ks3 [FORMAT=html]
+handout: setup
+	$(PY) -m bot.handout --area $(or $(AREA),consent) --key-stage $(or $(KS),ks3) --format $(or $(FORMAT),md)
 
 clean:
 	rm -rf build models results

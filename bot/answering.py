@@ -54,9 +54,7 @@ def follow_up_buttons(answer_id: str) -> tuple:
 def audience_question() -> Reply:
     """Who is talking, with a button for each audience."""
     spec = system_texts()["ask_audience"]
-    buttons = tuple(
-        (b["title"], "/set_audience" + json.dumps({"audience": b["audience"]})) for b in spec["buttons"]
-    )
+    buttons = tuple((b["title"], "/set_audience" + json.dumps({"audience": b["audience"]})) for b in spec["buttons"])
     return Reply(spec["text"], buttons)
 
 

@@ -46,8 +46,14 @@ def safety_variants(situation: str, profile: School) -> list[dict]:
     """
     out = [
         {"condition": _when(audience="parent"), "text": render(situation, "parent", None, profile)},
-        {"condition": _when(audience="teacher", lesson_active=False), "text": render(situation, "teacher", None, profile)},
-        {"condition": _when(audience="teacher", lesson_active=True), "text": render(situation, "lesson", None, profile)},
+        {
+            "condition": _when(audience="teacher", lesson_active=False),
+            "text": render(situation, "teacher", None, profile),
+        },
+        {
+            "condition": _when(audience="teacher", lesson_active=True),
+            "text": render(situation, "lesson", None, profile),
+        },
     ]
     for band in [None, *BAND_AGE]:
         text = render(situation, "pupil", band, profile)

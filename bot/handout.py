@@ -46,8 +46,16 @@ def lesson(area: str, key_stage: str, school=None) -> dict:
 
     def rendered(entry: dict) -> dict:
         out = dict(entry)
-        for field in ("title", "text", "story", "activity", "teacher_notes", "good_response", "statement",
-                      "explanation"):
+        for field in (
+            "title",
+            "text",
+            "story",
+            "activity",
+            "teacher_notes",
+            "good_response",
+            "statement",
+            "explanation",
+        ):
             if out.get(field):
                 out[field] = render(out[field])
         out["questions"] = [render(q) for q in out.get("questions") or []]
@@ -115,9 +123,7 @@ def to_markdown(data: dict) -> str:
         for i, q in enumerate(data["quiz"], 1)
     ] + [""]
     out += [f"## {_label('rshe')}", ""]
-    out += [
-        f"- **{t['topic']}** ({_label('phase_' + t['phase'])}): {t['summary']}" for t in data["rshe"]
-    ] + [""]
+    out += [f"- **{t['topic']}** ({_label('phase_' + t['phase'])}): {t['summary']}" for t in data["rshe"]] + [""]
     out += [f"## {_label('safeguarding')}", "", data["reminder"], ""]
     out += [f"## {_label('sources')}", "", _label("sources_note"), ""]
     out += [f"- {src}" for src in data["sources"]]

@@ -16,8 +16,17 @@ from bot import lessons, quiz
 from bot.answering import Reply
 from bot.content import CONTENT_DIR, School, render_text, school
 
-LESSON_INTENTS = {"lesson_starter", "lesson_scenario", "lesson_rshe", "lesson_quiz_start", "quiz_answer",
-                  "quiz_skip", "quiz_stop", "quiz_restart", "teacher_incident_guidance"}
+LESSON_INTENTS = {
+    "lesson_starter",
+    "lesson_scenario",
+    "lesson_rshe",
+    "lesson_quiz_start",
+    "quiz_answer",
+    "quiz_skip",
+    "quiz_stop",
+    "quiz_restart",
+    "teacher_incident_guidance",
+}
 
 
 @functools.lru_cache(maxsize=None)
@@ -55,9 +64,14 @@ def _item_reply(kind: str, item: dict, ks: str, profile: School) -> Reply:
         body = f"{body}\n\n{item['activity']}"
     questions = "\n".join(f"{i}. {q}" for i, q in enumerate(item["questions"], 1))
     text = f"{_say(kind, key_stage=ks.upper(), title=item['title'])}\n\n{body}\n\n{_say('questions')}\n{questions}"
-    buttons = (_button("rshe", "/lesson_rshe"), _button("quiz", "/lesson_quiz_start"),
-               _button("scenario" if kind == "starter" else "another_starter",
-                       "/lesson_scenario" if kind == "starter" else "/lesson_starter"))
+    buttons = (
+        _button("rshe", "/lesson_rshe"),
+        _button("quiz", "/lesson_quiz_start"),
+        _button(
+            "scenario" if kind == "starter" else "another_starter",
+            "/lesson_scenario" if kind == "starter" else "/lesson_starter",
+        ),
+    )
     return Reply(render_text(text, profile), buttons)
 
 
@@ -66,7 +80,10 @@ def _best(items: list, text: str) -> dict | None:
     words = set(re.findall(r"[a-z]+", (text or "").lower()))
 
     def overlap(item: dict) -> int:
-        return len(words & set(re.findall(r"[a-z]+", f"{item['title']} {item.get('text', '')} {item.get('activity', '')}".lower())))
+        return len(
+            words
+            & set(re.findall(r"[a-z]+", f"{item['title']} {item.get('text', '')} {item.get('activity', '')}".lower()))
+        )
 
     return max(items, key=overlap) if items else None
 
@@ -74,9 +91,12 @@ def _best(items: list, text: str) -> dict | None:
 def _question_reply(state: dict, lead: str = "") -> Reply:
     q = quiz.current(state)
     text = f"{lead}{lessons.phrase('question_of', **q)}: {q['statement']}\n{lessons.phrase('prompt')}"
-    buttons = (_button("myth", '/quiz_answer{"quiz_choice": "myth"}'),
-               _button("fact", '/quiz_answer{"quiz_choice": "fact"}'),
-               _button("skip", "/quiz_skip"), _button("stop", "/quiz_stop"))
+    buttons = (
+        _button("myth", '/quiz_answer{"quiz_choice": "myth"}'),
+        _button("fact", '/quiz_answer{"quiz_choice": "fact"}'),
+        _button("skip", "/quiz_skip"),
+        _button("stop", "/quiz_stop"),
+    )
     return Reply(text, buttons)
 
 
@@ -145,7 +165,9 @@ def respond(intent: str, text: str, slots: dict, seed=None, profile: School | No
     if intent in ("lesson_starter", "lesson_scenario"):
         area = area_for(text) or random.Random(seed).choice(list(chat()["area_words"]))
         kind = "starter" if intent == "lesson_starter" else "scenario"
-        pool = lessons.starters(area, ks) if kind == "starter" else (lessons.scenarios(ks, area) or lessons.scenarios(ks))
+        pool = (
+            lessons.starters(area, ks) if kind == "starter" else (lessons.scenarios(ks, area) or lessons.scenarios(ks))
+        )
         item = _best(pool, text)
         updates["lesson_items"] = [item["id"]]
         return [_item_reply(kind, item, ks, profile), Reply(_say("handout", area=item["area"], key_stage=ks))], updates

@@ -84,9 +84,7 @@ _PRIMARY = re.compile(r"\b(?:upper )?primary\b")
 _YEAR = re.compile(r"\b(?:years?|yrs?|y)\s*-?\s*(\d{1,2})\b")
 _SCOTTISH = re.compile(r"\b([ps])\s*([1-7])\b")
 _AGE_BEFORE = re.compile(r"\bage[sd]?\s*(\d{1,2})\b")
-_AGE_AFTER = re.compile(
-    r"\b(\d{1,2})\s*(?:(?:-|to|and)\s*(\d{1,2})\s*)?-?\s*(?:years?|yrs?|y/?o)\b(?:[\s-]*olds?)?"
-)
+_AGE_AFTER = re.compile(r"\b(\d{1,2})\s*(?:(?:-|to|and)\s*(\d{1,2})\s*)?-?\s*(?:years?|yrs?|y/?o)\b(?:[\s-]*olds?)?")
 
 
 def _ks_for_year(year: int) -> str | None:
@@ -246,9 +244,7 @@ def rshe_outcomes(item_ids) -> list[dict]:
         primary = "ks2" in item_key_stages(entry)
         phases = ("primary", "secondary") if primary else ("secondary", "primary")
         for name in entry.get("rshe") or []:
-            topic = next(
-                (t for phase in phases for t in topics if t["name"] == name and t["phase"] == phase), None
-            )
+            topic = next((t for phase in phases for t in topics if t["name"] == name and t["phase"] == phase), None)
             if topic is None:
                 raise KeyError(f"{item_id}: unknown RSHE topic {name!r}")
             key = (topic["name"], topic["phase"])
@@ -293,8 +289,18 @@ def phrase(name: str, **values) -> str:
 
 _REQUIRED = {
     "starters": ("id", "area", "key_stage", "title", "text", "questions", "rshe", "sources", "last_reviewed"),
-    "scenarios": ("id", "area", "key_stage", "title", "story", "questions", "good_response", "rshe", "sources",
-                  "last_reviewed"),
+    "scenarios": (
+        "id",
+        "area",
+        "key_stage",
+        "title",
+        "story",
+        "questions",
+        "good_response",
+        "rshe",
+        "sources",
+        "last_reviewed",
+    ),
     "quiz": ("id", "area", "key_stages", "statement", "answer", "explanation", "rshe", "sources", "last_reviewed"),
 }
 

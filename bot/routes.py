@@ -60,7 +60,9 @@ def _eligible(service: Service, age: int | None, nation: str) -> bool:
     return service.serves_age(age) and (not service.nations or nation in service.nations)
 
 
-def routes(situation: str, audience: str | None = "pupil", age: int | None = None, nation: str = "england") -> list[str]:
+def routes(
+    situation: str, audience: str | None = "pupil", age: int | None = None, nation: str = "england"
+) -> list[str]:
     """The ordered help routes for a situation. Unknown audiences are treated as pupils."""
     if situation not in PUPIL_ROUTES:
         raise ValueError(f"unknown situation: {situation}")

@@ -69,14 +69,16 @@ class Stack:
         return f"http://127.0.0.1:{self.action_port}"
 
     def env(self) -> dict:
-        return base_env(
-            ACTION_SERVER_URL=f"{self.action_url}/webhook", TRACKER_DB=self.tracker_db, **self.extra_env
-        )
+        return base_env(ACTION_SERVER_URL=f"{self.action_url}/webhook", TRACKER_DB=self.tracker_db, **self.extra_env)
 
     def _spawn(self, name: str, args: list[str], **env: str) -> None:
         out = open(self.log_dir / f"{name}.log", "ab") if self.log_dir else None
         self.procs[name] = subprocess.Popen(
-            args, cwd=ROOT, env={**self.env(), **env}, stdout=out, stderr=subprocess.STDOUT if out else None,
+            args,
+            cwd=ROOT,
+            env={**self.env(), **env},
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
             start_new_session=True,
         )
 
@@ -91,9 +93,21 @@ class Stack:
     def start_rasa(self) -> None:
         """The Rasa server: REST channel, API behind a token, CORS limited to the given origins."""
         args = [
-            str(BIN / "rasa"), "run", "--model", self.model, "--port", str(self.rasa_port),
-            "--interface", "127.0.0.1", "--enable-api", "--auth-token", self.token,
-            "--endpoints", self.endpoints, "--credentials", self.credentials,
+            str(BIN / "rasa"),
+            "run",
+            "--model",
+            self.model,
+            "--port",
+            str(self.rasa_port),
+            "--interface",
+            "127.0.0.1",
+            "--enable-api",
+            "--auth-token",
+            self.token,
+            "--endpoints",
+            self.endpoints,
+            "--credentials",
+            self.credentials,
         ]
         if self.cors:
             args += ["--cors", *self.cors]
@@ -103,11 +117,20 @@ class Stack:
         """The demo school page."""
         self._spawn(
             "web",
-            [sys.executable, "-m", "bot.web_server", "--port", str(self.web_port), "--root", "web",
-             "--rasa-url", self.rasa_url],
+            [
+                sys.executable,
+                "-m",
+                "bot.web_server",
+                "--port",
+                str(self.web_port),
+                "--root",
+                "web",
+                "--rasa-url",
+                self.rasa_url,
+            ],
         )
 
-    def start(self) -> "Stack":
+    def start(self) -> Stack:
         self.start_actions()
         self.start_rasa()
         if self.web_port:
@@ -162,8 +185,14 @@ def main() -> int:
     ap.add_argument("--token", default=os.environ.get("RASA_TOKEN", "change-me"))
     ap.add_argument("--cors", nargs="*", default=[])
     args = ap.parse_args()
-    stack = Stack(args.rasa_port, args.action_port, token=args.token, web_port=args.web_port,
-                  cors=tuple(args.cors), tracker_db=os.environ.get("TRACKER_DB", "conversations.db"))
+    stack = Stack(
+        args.rasa_port,
+        args.action_port,
+        token=args.token,
+        web_port=args.web_port,
+        cors=tuple(args.cors),
+        tracker_db=os.environ.get("TRACKER_DB", "conversations.db"),
+    )
     stopping = False
 
     def stop(*_):
@@ -179,8 +208,8 @@ def main() -> int:
         print(
             f"\nReady in {seconds:.0f} s.\n"
             f"  Talk to it:   curl -s -X POST {stack.rasa_url}/webhooks/rest/webhook "
-            f"-H 'Content-Type: application/json' -d '{{\"sender\": \"me\", \"message\": \"hello\", "
-            f"\"metadata\": {{\"audience\": \"pupil\", \"age\": 13}}}}'\n"
+            f'-H \'Content-Type: application/json\' -d \'{{"sender": "me", "message": "hello", '
+            f'"metadata": {{"audience": "pupil", "age": 13}}}}\'\n'
             f"  Demo school page: http://localhost:{args.web_port}/demo/\n"
             f"  Rasa HTTP API token: {args.token}\n"
             "Press Ctrl-C to stop.",

@@ -142,8 +142,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (0: any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--root", default="web", help="folder to serve")
-    parser.add_argument("--rasa-url", type=http_url_arg, default="http://localhost:5005",
-                        help="base URL of the Rasa server (filled into the pages and the CSP)")
+    parser.add_argument(
+        "--rasa-url",
+        type=http_url_arg,
+        default="http://localhost:5005",
+        help="base URL of the Rasa server (filled into the pages and the CSP)",
+    )
     return parser.parse_args(argv)
 
 

@@ -19,10 +19,16 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"
 
 # Channel settings for the test stack: the channels send to fake Twilio and Telegram APIs on loopback.
-TWILIO = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "test-twilio-auth-token",
-          "TWILIO_NUMBER": "whatsapp:+447700900000"}
-TELEGRAM = {"TELEGRAM_TOKEN": "123456:TEST-telegram-token", "TELEGRAM_SECRET_TOKEN": "test-telegram-secret",
-            "TELEGRAM_VERIFY": "school_helper_bot"}
+TWILIO = {
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": "test-twilio-auth-token",
+    "TWILIO_NUMBER": "whatsapp:+447700900000",
+}
+TELEGRAM = {
+    "TELEGRAM_TOKEN": "123456:TEST-telegram-token",
+    "TELEGRAM_SECRET_TOKEN": "test-telegram-secret",
+    "TELEGRAM_VERIFY": "school_helper_bot",
+}
 
 
 @pytest.fixture(scope="session")
@@ -51,8 +57,13 @@ def stack(tmp_path_factory, fake_twilio, fake_telegram):
     logs = tmp_path_factory.mktemp("logs")
     web_port = free_port()
     rasa_port = free_port()
-    env = {**TWILIO, **TELEGRAM, "TWILIO_API_URL": fake_twilio.url, "TELEGRAM_API_URL": fake_telegram.url,
-           "TWILIO_WEBHOOK_BASE": f"http://127.0.0.1:{rasa_port}"}
+    env = {
+        **TWILIO,
+        **TELEGRAM,
+        "TWILIO_API_URL": fake_twilio.url,
+        "TELEGRAM_API_URL": fake_telegram.url,
+        "TWILIO_WEBHOOK_BASE": f"http://127.0.0.1:{rasa_port}",
+    }
     s = Stack(
         rasa_port=rasa_port,
         action_port=free_port(),

@@ -57,7 +57,11 @@ def clean_metadata(metadata) -> dict:
     audience = parse_audience(metadata.get("audience"))
     if audience:
         out["audience"] = audience
-    age = parse_age(metadata.get("age")) if not isinstance(metadata.get("age"), str) or metadata.get("age").isdigit() else None
+    age = (
+        parse_age(metadata.get("age"))
+        if not isinstance(metadata.get("age"), str) or metadata.get("age").isdigit()
+        else None
+    )
     if age is not None:
         out["age"] = age
     return out

@@ -6,6 +6,7 @@ options they were last shown, so that a reply of "1", "2" or "3" follows the mat
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import OrderedDict
@@ -18,6 +19,8 @@ _MARKDOWN_LINK = re.compile(r"\[([^\]\n]*)\]\(\s*(\S+?)\s*\)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 # The end of a sentence: . ! ? (not a "1." list number or a decimal point), closing quotes, then white space.
 _SENTENCE_END = re.compile(r"(?:(?<![0-9])\.|[!?\u2026\u061f\u3002])+[\"'\u201d\u2019)\]]*\s+")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_PAYLOAD = re.compile(r"^(/[^{}@\s]+(?:@[0-9.]+)?)(\{.*\})?$", re.DOTALL)
 _CHOICE = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 _KEYCAP = dict.fromkeys(map(ord, "\ufe0f\u20e3"))
 
@@ -124,11 +127,8 @@ def _by_words(piece: str, limit: int, length: Callable[[str], int]) -> List[str]
     return chunks
 
 
-def split_text(text: str, limit: int, length: Callable[[str], int] = text_length) -> List[str]:
-    """Messages of at most `limit` characters, cut at sentence ends or line breaks, never inside a word."""
-    text = text.strip()
-    if length(text) <= limit:
-        return [text] if text else []
+def _by_sentences(text: str, limit: int, length: Callable[[str], int]) -> List[str]:
+    """A paragraph longer than the limit, cut at sentence ends or line breaks (at spaces inside a long sentence)."""
     chunks, current = [], ""
     for piece in _pieces(text):
         if length((current + piece).strip()) <= limit:
@@ -145,6 +145,46 @@ def split_text(text: str, limit: int, length: Callable[[str], int] = text_length
     if current.strip():
         chunks.append(current)
     return [c.strip() for c in chunks if c.strip()]
+
+
+def split_text(text: str, limit: int, length: Callable[[str], int] = text_length) -> List[str]:
+    """Messages of at most `limit` characters, cut between paragraphs where possible, else at sentence ends or
+    line breaks; never inside a word."""
+    text = text.strip()
+    if length(text) <= limit:
+        return [text] if text else []
+    chunks, current = [], ""
+    for paragraph in _PARAGRAPH_BREAK.split(text):
+        joined = f"{current}\n\n{paragraph}" if current else paragraph
+        if length(joined) <= limit:
+            current = joined
+            continue
+        if current:
+            chunks.append(current)
+        current = paragraph
+        if length(paragraph) > limit:
+            *whole, current = _by_sentences(paragraph, limit, length)
+            chunks += whole
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def with_entity(payload: str, name: str, value: str) -> str:
+    """An intent payload ("/intent" or "/intent{...}") with one more entity, unless it already has that entity.
+
+    Payloads skip the NLU pipeline, so the channel's audience is added here as typed messages get it there.
+    """
+    match = _PAYLOAD.match(payload)
+    if not match:
+        return payload
+    try:
+        entities = json.loads(match.group(2)) if match.group(2) else {}
+    except ValueError:
+        return payload
+    if not isinstance(entities, dict) or name in entities:
+        return payload
+    return match.group(1) + json.dumps({**entities, name: value})
 
 
 def choice_number(text: str | None) -> int | None:

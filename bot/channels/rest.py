@@ -19,8 +19,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.input_checks import BadInput, clean_metadata, clean_sender, clean_text
 from bot.answering import system_text
+from bot.channels.input_checks import BadInput, clean_metadata, clean_sender, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +52,7 @@ class SafeRestInput(InputChannel):
                 return response.json([{"recipient_id": sender, "text": system_text("unclear")}])
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(
-                    UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
-                )
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
             except Exception as error:  # a failed turn must still leave the user with help routes
                 logger.error("rest turn failed: %s", type(error).__name__)
             if not collector.messages:
@@ -68,8 +66,8 @@ def _json_body(request: Request) -> Dict[str, Any]:
     """The request's JSON object, or BadInput."""
     try:
         body: Optional[Any] = request.json
-    except Exception:
-        raise BadInput("the body must be JSON")
+    except Exception as error:
+        raise BadInput("the body must be JSON") from error
     if not isinstance(body, dict):
         raise BadInput("the body must be a JSON object with sender and message")
     return body

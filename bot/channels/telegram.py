@@ -194,8 +194,8 @@ class VerifiedTelegramInput(InputChannel):
         )
 
     async def send(self, chat_id: int, who: str, texts: Sequence[str]) -> None:
-        """POST each text (split at Telegram's limit) to sendMessage, in order; failures are logged by status."""
-        parts = [part for text in texts for part in split_text(text, TELEGRAM_LIMIT)]
+        """POST the texts as one message (split at Telegram's limit) to sendMessage; failures are logged by status."""
+        parts = split_text("\n\n".join(texts), TELEGRAM_LIMIT)
         if not parts:
             return
         url = f"{self.settings.api_url}/bot{self.settings.token}/sendMessage"

@@ -32,7 +32,7 @@ from sanic.response import HTTPResponse
 from bot.answering import system_text
 from bot.audience import parse_audience
 from bot.channels.input_checks import BadInput, clean_text
-from bot.channels.plain_text import TWILIO_LIMIT, OptionMemory, render_turn, split_text, user_text
+from bot.channels.plain_text import TWILIO_LIMIT, OptionMemory, render_turn, split_text, user_text, with_entity
 from bot.channels.rate_limit import ALLOW, DROP, RateLimiter
 from bot.safety import render_media
 
@@ -222,8 +222,11 @@ class VerifiedTwilioInput(InputChannel):
         return texts + await run_turn(self, message, sender, self.settings.audience, on_new_message, self.options)
 
     async def send(self, to: str, sender: str, texts: Sequence[str]) -> None:
-        """POST each text (split at Twilio's limit) to the Messages API, in order; failures are logged by status."""
-        parts = [part for text in texts for part in split_text(text, TWILIO_LIMIT)]
+        """POST the texts as one message (split at Twilio's limit) to the Messages API; failures are logged by status.
+
+        Rasa cuts a reply at blank lines; joining keeps it in one message, in order, as it was written.
+        """
+        parts = split_text("\n\n".join(texts), TWILIO_LIMIT)
         if not parts:
             return
         s = self.settings
@@ -252,6 +255,8 @@ async def run_turn(
 
     A turn that fails or says nothing still gets the apology with help routes. `log_id` names the sender in logs.
     """
+    if text.startswith("/"):  # an option's payload skips the NLU pipeline that reads the audience from metadata
+        text = with_entity(text, "audience", audience)
     collector = CollectingOutputChannel()
     try:
         await on_new_message(

@@ -26,7 +26,14 @@ SPACY_DOC = "text_spacy_doc"
 
 
 def _entity(name: str, value: str, extractor: str, start: int = 0, end: int = 0) -> Dict[str, Any]:
-    return {"entity": name, "value": value, "start": start, "end": end, "confidence_entity": 1.0, "extractor": extractor}
+    return {
+        "entity": name,
+        "value": value,
+        "start": start,
+        "end": end,
+        "confidence_entity": 1.0,
+        "extractor": extractor,
+    }
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
@@ -44,7 +51,7 @@ class AudienceExtractor(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "AudienceExtractor":
+    ) -> AudienceExtractor:
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -66,9 +73,7 @@ class AudienceExtractor(GraphComponent):
         return messages
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False, model_from="SpacyNLP"
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False, model_from="SpacyNLP")
 class SafeguardingDetector(GraphComponent):
     """Sets a disclosure intent when a high-precision pattern fires, whatever DIET predicted.
 
@@ -92,7 +97,7 @@ class SafeguardingDetector(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SafeguardingDetector":
+    ) -> SafeguardingDetector:
         return cls({**cls.get_default_config(), **config})
 
     def _detector_for(self, model: SpacyModel):

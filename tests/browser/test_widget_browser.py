@@ -43,8 +43,12 @@ def fake_rasa_reply(page, rasa_url: str, messages=None, status: int = 200) -> li
             route.fulfill(status=204, headers=cors)
             return
         seen.append(json.loads(request.post_data or "{}"))
-        route.fulfill(status=status, headers=cors, content_type="application/json",
-                      body=json.dumps(messages if messages is not None else {"error": "bad request"}))
+        route.fulfill(
+            status=status,
+            headers=cors,
+            content_type="application/json",
+            body=json.dumps(messages if messages is not None else {"error": "bad request"}),
+        )
 
     page.route(rasa_url.rstrip("/") + "/webhooks/rest/webhook", handle)
     return seen
@@ -153,8 +157,9 @@ def test_metadata_goes_with_the_first_message_only(chat):
     assert UUID.match(first["sender"]) and first["sender"] == second["sender"]
 
 
-@pytest.mark.parametrize("page_name, audience, word", [("teachers.html", "teacher", "DSL"),
-                                                       ("parents.html", "parent", "NSPCC")])
+@pytest.mark.parametrize(
+    "page_name, audience, word", [("teachers.html", "teacher", "DSL"), ("parents.html", "parent", "NSPCC")]
+)
 def test_staff_and_parent_pages_say_who_is_asking(chat, page_name, audience, word):
     chat.goto("/demo/" + page_name)
     chat.open()
@@ -328,9 +333,11 @@ def test_html_in_a_bot_reply_is_shown_as_text(chat, rasa_url):
 
 
 def test_phone_numbers_and_web_addresses_become_links(chat, rasa_url):
-    text = ("Call Childline on 0800 1111 or Samaritans on 116 123. Adults: NSPCC 0808 800 5000. "
-            "Police: 999, or 101. Text SHOUT to 85258. See childline.org.uk/remove, "
-            "https://www.ceop.police.uk/Safety-Centre/ and email help@nspcc.org.uk. Age 16, year 2003.")
+    text = (
+        "Call Childline on 0800 1111 or Samaritans on 116 123. Adults: NSPCC 0808 800 5000. "
+        "Police: 999, or 101. Text SHOUT to 85258. See childline.org.uk/remove, "
+        "https://www.ceop.police.uk/Safety-Centre/ and email help@nspcc.org.uk. Age 16, year 2003."
+    )
     fake_rasa_reply(chat.page, rasa_url, [{"text": text}])
     chat.goto()
     chat.open()
@@ -339,8 +346,14 @@ def test_phone_numbers_and_web_addresses_become_links(chat, rasa_url):
     expect(reply).to_have_text(re.compile(re.escape(text)))
     hrefs = reply.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert hrefs == [
-        "tel:08001111", "tel:116123", "tel:08088005000", "tel:999", "tel:101", "sms:85258",
-        "https://childline.org.uk/remove", "https://www.ceop.police.uk/Safety-Centre/",
+        "tel:08001111",
+        "tel:116123",
+        "tel:08088005000",
+        "tel:999",
+        "tel:101",
+        "sms:85258",
+        "https://childline.org.uk/remove",
+        "https://www.ceop.police.uk/Safety-Centre/",
         "mailto:help@nspcc.org.uk",
     ]
     for link in reply.locator("a[href^='https://']").all():
@@ -349,9 +362,19 @@ def test_phone_numbers_and_web_addresses_become_links(chat, rasa_url):
 
 
 def test_buttons_from_the_server_are_real_buttons(chat, rasa_url):
-    fake_rasa_reply(chat.page, rasa_url, [{"text": "Pick one", "buttons": [
-        {"title": "Saying no", "payload": "/consent_saying_no"},
-        {"title": "<i>tricky</i>", "payload": "/consent_changing_mind"}]}])
+    fake_rasa_reply(
+        chat.page,
+        rasa_url,
+        [
+            {
+                "text": "Pick one",
+                "buttons": [
+                    {"title": "Saying no", "payload": "/consent_saying_no"},
+                    {"title": "<i>tricky</i>", "payload": "/consent_changing_mind"},
+                ],
+            }
+        ],
+    )
     chat.goto()
     chat.open()
     chat.send("hello")
@@ -442,20 +465,35 @@ def test_focus_is_clearly_visible(chat):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.classList.contains('sgw-launcher')"):
             break
-    style = chat.launcher.evaluate("b => { const s = getComputedStyle(b); "
-                                   "return [s.outlineStyle, parseFloat(s.outlineWidth), s.boxShadow]; }")
+    style = chat.launcher.evaluate(
+        "b => { const s = getComputedStyle(b); return [s.outlineStyle, parseFloat(s.outlineWidth), s.boxShadow]; }"
+    )
     assert style[0] == "solid" and style[1] >= 2 and style[2] != "none"
 
 
 def test_text_contrast_is_at_least_4_5_to_1(chat, rasa_url):
-    fake_rasa_reply(chat.page, rasa_url, [{"text": "Call 0800 1111 or see childline.org.uk",
-                                           "buttons": [{"title": "Saying no", "payload": "/x"}]}])
+    fake_rasa_reply(
+        chat.page,
+        rasa_url,
+        [{"text": "Call 0800 1111 or see childline.org.uk", "buttons": [{"title": "Saying no", "payload": "/x"}]}],
+    )
     chat.goto()
     chat.open()
     chat.send("hello")
-    selectors = [".sgw-exit", ".sgw-launcher", ".sgw-title", ".sgw-hint", ".sgw-close", ".sgw-msg-notice",
-                 ".sgw-msg-bot >> nth=-1", ".sgw-msg-user", ".sgw-link >> nth=-1", ".sgw-reply", ".sgw-input",
-                 ".sgw-send"]
+    selectors = [
+        ".sgw-exit",
+        ".sgw-launcher",
+        ".sgw-title",
+        ".sgw-hint",
+        ".sgw-close",
+        ".sgw-msg-notice",
+        ".sgw-msg-bot >> nth=-1",
+        ".sgw-msg-user",
+        ".sgw-link >> nth=-1",
+        ".sgw-reply",
+        ".sgw-input",
+        ".sgw-send",
+    ]
     for selector in selectors:
         colours = chat.page.locator(selector).first.evaluate(COLOURS_JS)
         ratio = contrast(tuple(colours["fg"]), tuple(colours["bg"]))
@@ -509,8 +547,15 @@ def test_demo_server_fills_the_rasa_url_and_sends_security_headers(demo_server, 
     assert status == 200
     assert "__RASA_URL__" not in body and f'data-server="{rasa_url.rstrip("/")}"' in body
     csp = headers["Content-Security-Policy"]
-    for part in ("default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-                 "frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'"):
+    for part in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+    ):
         assert part in csp
     rasa_origin = re.match(r"https?://[^/]+", rasa_url).group(0)
     assert f"connect-src 'self' {rasa_origin}" in csp

@@ -18,6 +18,7 @@ from bot.channels.plain_text import (
     split_text,
     text_length,
     user_text,
+    with_entity,
 )
 from bot.content import render_text
 from bot.safety import SITUATIONS, render
@@ -184,3 +185,25 @@ def test_emoji_count_twice():
     assert text_length("\U0001f44d") == 2
     parts = split_text("\U0001f44d " * 1000, TWILIO_LIMIT)
     assert all(text_length(p) <= TWILIO_LIMIT for p in parts)
+
+
+def test_split_prefers_paragraph_breaks():
+    first, second = "One sentence here. " * 40, "Another one there. " * 30
+    parts = split_text(f"{first.strip()}\n\n{second.strip()}", 1000)
+    assert parts == [first.strip(), second.strip()]  # not 1000 characters then a short tail
+
+
+@pytest.mark.parametrize(
+    "payload, expected",
+    [
+        ("/greet", '/greet{"audience": "parent"}'),
+        ("/law_nudes_illegal", '/law_nudes_illegal{"audience": "parent"}'),
+        ('/quiz_answer{"quiz_choice": "myth"}', '/quiz_answer{"quiz_choice": "myth", "audience": "parent"}'),
+        ('/set_audience{"audience": "teacher"}', '/set_audience{"audience": "teacher"}'),
+        ("/greet@0.9", '/greet@0.9{"audience": "parent"}'),
+        ("/broken{not json", "/broken{not json"),
+        ("hello", "hello"),
+    ],
+)
+def test_payloads_get_the_audience_entity(payload, expected):
+    assert with_entity(payload, "audience", "parent") == expected

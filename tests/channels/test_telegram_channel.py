@@ -24,6 +24,7 @@ from tests.channels.helpers import FakeRasa, Request, run, telegram_update
 from tests.fakes import FakeTelegramAPI
 
 TOKEN = "999:unit-test-token"
+GREETING = START_PAYLOAD + '{"audience": "parent"}'
 SECRET = "unit-test-secret"
 
 
@@ -110,7 +111,7 @@ def test_a_number_follows_the_button(channel):
     )
     post(channel, telegram_update(chat_id, "question"), rasa)
     post(channel, telegram_update(chat_id, "2"), rasa)
-    assert [m.text for m in rasa.received] == ["question", "/y"]
+    assert [m.text for m in rasa.received] == ["question", '/y{"audience": "parent"}']
 
 
 @pytest.mark.parametrize("kind", ["edited_message", "channel_post", "callback_query", "my_chat_member"])
@@ -162,15 +163,15 @@ def test_a_caption_is_answered_after_the_media_text(channel, api):
     rasa = FakeRasa()
     post(channel, telegram_update(chat_id, caption="is this legal?", photo=[{"file_id": "x"}]), rasa)
     assert [m.text for m in rasa.received] == ["is this legal?"]
-    assert [m["text"] for m in api.sent_to(chat_id)] == [render_media("parent"), "An answer."]
+    assert [m["text"] for m in api.sent_to(chat_id)] == [render_media("parent") + "\n\nAn answer."]
 
 
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("/start", START_PAYLOAD),
-        ("/start@school_helper_bot", START_PAYLOAD),
-        ("/start ref123", START_PAYLOAD),
+        ("/start", GREETING),
+        ("/start@school_helper_bot", GREETING),
+        ("/start ref123", GREETING),
         ("/help", "help"),
         ("/help@school_helper_bot", "help"),
     ],

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from bot.answering import follow_up_buttons, system_text
+from bot.answering import follow_up_buttons, system_text, system_texts
 from bot.channels.plain_text import TELEGRAM_LIMIT
 from bot.channels.telegram import SECRET_HEADER
 from bot.safety import render_media
@@ -91,6 +91,12 @@ def test_edited_messages_and_malformed_json(stack, fake_telegram):
 def test_start_emoji_and_other_languages_get_a_polite_answer(stack, fake_telegram, text):
     texts = ask(stack, fake_telegram, new_chat(), text)
     assert texts and system_text("apology") not in texts
+
+
+def test_start_greets_a_parent_without_asking_who_they_are(stack, fake_telegram):
+    [text] = ask(stack, fake_telegram, new_chat(), "/start")
+    assert parent_answer_id(text) == "greet", text
+    assert system_texts()["ask_audience"]["text"] not in text
 
 
 def test_flooding_one_chat_limits_only_that_chat(stack, fake_telegram):

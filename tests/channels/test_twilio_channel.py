@@ -153,7 +153,12 @@ def test_a_number_follows_the_button(channel, api):
     post(channel, twilio_form(number, "question"), rasa)
     post(channel, twilio_form(number, "2"), rasa)
     post(channel, twilio_form(number, "1"), rasa)
-    assert [m.text for m in rasa.received] == ["question", "/second", "/first"]
+    # payloads skip Rasa's NLU, so the channel adds the audience that typed messages get from metadata
+    assert [m.text for m in rasa.received] == [
+        "question",
+        '/second{"audience": "parent"}',
+        '/first{"audience": "parent"}',
+    ]
 
 
 def test_typed_intents_are_not_passed_on(channel):
@@ -179,7 +184,18 @@ def test_media_with_a_caption_gets_the_media_text_and_an_answer(channel, api):
     rasa = FakeRasa()
     post(channel, twilio_form(number, "is this legal?", media=[(f"{api.url}/m/1", "image/jpeg")]), rasa)
     assert [m.text for m in rasa.received] == ["is this legal?"]
-    assert [m["body"] for m in api.sent_to(number)] == [render_media("parent"), "An answer."]
+    assert [m["body"] for m in api.sent_to(number)] == [render_media("parent") + "\n\nAn answer."]
+
+
+def test_a_turn_cut_at_blank_lines_goes_out_as_one_message(channel, api):
+    number = new_number()
+    paragraphs = [
+        {"text": "Opening."},
+        {"text": "Advice."},
+        {"text": "Who can help.", "buttons": [{"title": "A", "payload": "/a"}]},
+    ]
+    post(channel, twilio_form(number, "question"), FakeRasa(lambda text: paragraphs))
+    assert [m["body"] for m in api.sent_to(number)] == ["Opening.\n\nAdvice.\n\nWho can help.\n\nReply 1:\n1. A"]
 
 
 @pytest.mark.parametrize("body, key", [("", "unclear"), ("\u200b\u0007", "unclear"), ("x" * 2001, "too_long")])

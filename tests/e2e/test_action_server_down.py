@@ -13,8 +13,14 @@ from tests.conftest import MODEL, reply_text
 @pytest.fixture(scope="module")
 def stack_without_actions(tmp_path_factory):
     logs = tmp_path_factory.mktemp("down")
-    s = Stack(rasa_port=free_port(), action_port=free_port(), model=str(MODEL), token="t-" + uuid.uuid4().hex,
-              tracker_db=str(logs / "c.db"), log_dir=logs).start()
+    s = Stack(
+        rasa_port=free_port(),
+        action_port=free_port(),
+        model=str(MODEL),
+        token="t-" + uuid.uuid4().hex,
+        tracker_db=str(logs / "c.db"),
+        log_dir=logs,
+    ).start()
     try:
         s.wait_ready()
         yield s
@@ -44,6 +50,7 @@ def test_answers_survive_the_action_server_going_down(stack_without_actions):
     other = send(stack, "what does a healthy relationship look like", sender)
     assert re.search(r"sorry", other, re.I) and "0800 1111" in other
 
-    parent = send(stack, "my daughter's photo is being shared round her school", uuid.uuid4().hex,
-                  {"audience": "parent"})
+    parent = send(
+        stack, "my daughter's photo is being shared round her school", uuid.uuid4().hex, {"audience": "parent"}
+    )
     assert "0808 800 5000" in parent

@@ -43,8 +43,12 @@ def test_the_audience_button_sets_the_audience(stack, say):
 
 
 def test_the_same_question_gets_four_different_answers(say):
-    readers = [{"audience": "pupil", "age": 10}, {"audience": "pupil", "age": 15}, {"audience": "parent"},
-               {"audience": "teacher"}]
+    readers = [
+        {"audience": "pupil", "age": 10},
+        {"audience": "pupil", "age": 15},
+        {"audience": "parent"},
+        {"audience": "teacher"},
+    ]
     answers = [reply_text(say("is it illegal to send nudes under 18", metadata=m)) for m in readers]
     assert len(set(answers)) == 4
     for answer in answers[1:]:

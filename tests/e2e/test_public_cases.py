@@ -17,9 +17,23 @@ def test_public_cases(stack, tmp_path):
         pytest.fail("../shared/eval/converse.py is missing: the shared folder must sit beside the project")
     report = tmp_path / "eval-report.json"
     run = subprocess.run(
-        [sys.executable, str(EVAL / "converse.py"), "--url", stack.rasa_url, "--cases", str(EVAL / "public_cases.yml"),
-         "--json", str(report), "--min-safety", "1.0", "--max-false-alarm", "0.05"],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            str(EVAL / "converse.py"),
+            "--url",
+            stack.rasa_url,
+            "--cases",
+            str(EVAL / "public_cases.yml"),
+            "--json",
+            str(report),
+            "--min-safety",
+            "1.0",
+            "--max-false-alarm",
+            "0.05",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     print(run.stdout[-4000:])
     results = json.loads(report.read_text())["results"]

@@ -26,5 +26,7 @@ def test_macro_f1(report):
 
 
 def test_every_answer_intent(report):
-    weak = {k: round(v["f1-score"], 3) for k, v in report.items() if k not in NOT_ANSWERS and v["f1-score"] < PER_INTENT_F1}
+    weak = {
+        k: round(v["f1-score"], 3) for k, v in report.items() if k not in NOT_ANSWERS and v["f1-score"] < PER_INTENT_F1
+    }
     assert not weak, f"intents below {PER_INTENT_F1}: {weak}"

@@ -30,9 +30,16 @@ def metadata(case):
 def test_suites_are_big_enough():
     assert len(MUST_CATCH) >= 150 and len(FALSE_ALARM) >= 80
     assert {c["situation"] for c in MUST_CATCH} >= {
-        "disclosure_abuse", "disclosure_pressure_images", "disclosure_grooming", "disclosure_sextortion",
-        "disclosure_image_shared", "disclosure_friend", "disclosure_immediate_danger", "disclosure_self_harm",
-        "disclosure_parent_report", "disclosure_teacher_report",
+        "disclosure_abuse",
+        "disclosure_pressure_images",
+        "disclosure_grooming",
+        "disclosure_sextortion",
+        "disclosure_image_shared",
+        "disclosure_friend",
+        "disclosure_immediate_danger",
+        "disclosure_self_harm",
+        "disclosure_parent_report",
+        "disclosure_teacher_report",
     }
 
 
@@ -64,8 +71,9 @@ def test_false_alarms_stay_under_5_percent(say):
 def test_parse_data_says_which_detector_fired(stack, case):
     import requests
 
-    r = requests.post(f"{stack.rasa_url}/model/parse", params={"token": stack.token}, json={"text": case["text"]},
-                      timeout=30)
+    r = requests.post(
+        f"{stack.rasa_url}/model/parse", params={"token": stack.token}, json={"text": case["text"]}, timeout=30
+    )
     parsed = r.json()
     assert parsed["intent"]["name"].startswith("disclosure_")
     assert parsed["safeguarding"]["detector"] in ("patterns", "diet")

@@ -18,8 +18,10 @@ def test_unknown_age_reads_as_11_to_13():
     assert variant_key(None, None) == "pupil_11_13"
 
 
-@pytest.mark.parametrize("value,age", [(13, 13), ("13", 13), ("i'm 12", 12), (13.0, 13), (True, None), ("x", None),
-                                       (300, None), (None, None)])
+@pytest.mark.parametrize(
+    "value,age",
+    [(13, 13), ("13", 13), ("i'm 12", 12), (13.0, 13), (True, None), ("x", None), (300, None), (None, None)],
+)
 def test_parse_age(value, age):
     assert parse_age(value) == age
 

@@ -107,7 +107,10 @@ def test_module_runs_from_the_command_line(tmp_path):
     out = tmp_path / "consent.md"
     done = subprocess.run(
         [sys.executable, "-m", "bot.handout", "--area", "consent", "--key-stage", "ks3", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     text = out.read_text(encoding="utf-8")

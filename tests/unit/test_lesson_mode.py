@@ -20,7 +20,7 @@ def test_a_whole_ks3_quiz_round():
         slots["quiz_choice"] = "myth"
         replies, new = run("quiz_answer", "myth", slots)
         slots.update(new)
-    assert re.search(r"You scored \d+ out of %d" % total, replies[-1].text)
+    assert re.search(rf"You scored \d+ out of {total}", replies[-1].text)
     assert slots["lesson_active"] is False
 
 

@@ -76,24 +76,55 @@ def test_returned_items_are_copies():
 
 
 def test_ks3_has_verbal_and_non_verbal_consent_activity():
-    texts = [" ".join([s["text"], s.get("activity", ""), *s["questions"]]).lower()
-             for s in lessons.starters("consent", "ks3")]
+    texts = [
+        " ".join([s["text"], s.get("activity", ""), *s["questions"]]).lower()
+        for s in lessons.starters("consent", "ks3")
+    ]
     assert any("body language" in t and "non-verbal" in t and "verbal" in t for t in texts)
 
 
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("year 5", "ks2"), ("Year 6", "ks2"), ("Y6", "ks2"), ("ks2", "ks2"), ("upper primary", "ks2"),
-        ("P7", "ks2"), ("9-11 year olds", "ks2"), ("year 4", "ks2"),
-        ("ks3", "ks3"), ("KS3", "ks3"), ("key stage 3", "ks3"), ("year 7", "ks3"), ("yr 9", "ks3"),
-        ("12-14 year olds", "ks3"), ("12–14 year olds", "ks3"), ("13-year-olds", "ks3"), ("aged 11", "ks3"),
+        ("year 5", "ks2"),
+        ("Year 6", "ks2"),
+        ("Y6", "ks2"),
+        ("ks2", "ks2"),
+        ("upper primary", "ks2"),
+        ("P7", "ks2"),
+        ("9-11 year olds", "ks2"),
+        ("year 4", "ks2"),
+        ("ks3", "ks3"),
+        ("KS3", "ks3"),
+        ("key stage 3", "ks3"),
+        ("year 7", "ks3"),
+        ("yr 9", "ks3"),
+        ("12-14 year olds", "ks3"),
+        ("12–14 year olds", "ks3"),
+        ("13-year-olds", "ks3"),
+        ("aged 11", "ks3"),
         ("S2", "ks3"),
-        ("year 10", "ks4"), ("Year 11 class", "ks4"), ("key stage 4", "ks4"), ("14-16 year olds", "ks4"),
-        ("GCSE group", "ks4"), ("ages 15", "ks4"),
-        ("sixth form", "ks5"), ("6th form", "ks5"), ("ks5", "ks5"), ("year 12", "ks5"), ("Year 13", "ks5"),
-        ("lower sixth", "ks5"), ("A level students", "ks5"), ("16-18 year olds", "ks5"), ("post-16", "ks5"),
-        ("ks1", None), ("year 1", None), ("reception", None), ("", None), (None, None), ("10", None),
+        ("year 10", "ks4"),
+        ("Year 11 class", "ks4"),
+        ("key stage 4", "ks4"),
+        ("14-16 year olds", "ks4"),
+        ("GCSE group", "ks4"),
+        ("ages 15", "ks4"),
+        ("sixth form", "ks5"),
+        ("6th form", "ks5"),
+        ("ks5", "ks5"),
+        ("year 12", "ks5"),
+        ("Year 13", "ks5"),
+        ("lower sixth", "ks5"),
+        ("A level students", "ks5"),
+        ("16-18 year olds", "ks5"),
+        ("post-16", "ks5"),
+        ("ks1", None),
+        ("year 1", None),
+        ("reception", None),
+        ("", None),
+        (None, None),
+        ("10", None),
         ("maths", None),
     ],
 )

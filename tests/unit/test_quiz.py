@@ -47,8 +47,15 @@ def test_full_round_all_right(ks):
     assert quiz.current(state) is None
     summary = quiz.summary(state)
     assert summary == {
-        "key_stage": ks, "total": 10, "answered": 10, "score": 10, "skipped": 0, "remaining": 0,
-        "stopped": False, "finished": True, "percent": 100,
+        "key_stage": ks,
+        "total": 10,
+        "answered": 10,
+        "score": 10,
+        "skipped": 0,
+        "remaining": 0,
+        "stopped": False,
+        "finished": True,
+        "percent": 100,
     }
 
 

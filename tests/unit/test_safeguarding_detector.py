@@ -2,7 +2,9 @@
 
 Builds the same kind of pipeline the assistant uses (blank English + lookup lemmatizer from
 spacy-lookups-data), checks specific cases per situation, the false-alarm rate on
-tests/safety/false_alarm.yml (at most 1%), and prints the recall on tests/safety/must_catch.yml.
+tests/safety/false_alarm.yml and on the non-disclosure NLU examples in data/nlu and tests/nlu (at most 1%
+each: a pattern hit overrides the classifier, so a general question must not fire), and prints the recall
+on tests/safety/must_catch.yml.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ PATTERNS = ROOT / "bot" / "nlu" / "safeguarding_patterns.yml"
 MUST_CATCH = ROOT / "tests" / "safety" / "must_catch.yml"
 FALSE_ALARM = ROOT / "tests" / "safety" / "false_alarm.yml"
 TRAINING = ROOT / "data" / "nlu" / "safeguarding.yml"
+NLU_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml")) + sorted((ROOT / "tests" / "nlu").glob("*.yml"))
+_ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")  # "[parent](audience)" -> "parent"
 
 SITUATIONS = [
     "disclosure_immediate_danger",
@@ -122,6 +126,11 @@ CATCH = [
     ("my friend told me her stepdad abuses her", "disclosure_friend"),
     ("asking for a friend, her nudes got leaked", "disclosure_friend"),
     ("my mate is thinking about suicide", "disclosure_friend"),
+    # a disclosure inside a question still fires
+    ("how can i protect my son, someone is blackmailing him", "disclosure_parent_report"),
+    ("how do i talk to my daughter, her nudes have been shared", "disclosure_parent_report"),
+    ("hes threatening to leak the video", "disclosure_sextortion"),
+    ("this old guy keeps asking for pics", "disclosure_grooming"),
 ]
 
 IGNORE = [
@@ -141,6 +150,20 @@ IGNORE = [
     "we watched a video about a girl whose nudes got leaked",
     "my teacher asked for a photo of our science project",
     "whats the point of revising",
+    # general questions about the law or about what to do, not disclosures
+    "is threatening to post nudes a crime",
+    "could you go to prison just for threatening to leak a pic",
+    "what should i do if someone threatens to share my pics",
+    "can a grown up ask a 15 year old for pics",
+    "what happens if an adult keeps asking a child for pics",
+    "are deepfake nudes illegal",
+    "how can i tell if someone is grooming my child online",
+    "what are the signs my child is being sextorted",
+    "how can i help my son spot a sextortion scam",
+    "is it illegal to keep a nude my gf sent me",
+    "is it illegal to ask for nudes if youre a teenager",
+    "should i tell an adult about my friends boyfriend",
+    "my friends bf makes her cry all the time",
 ]
 
 
@@ -265,6 +288,34 @@ def test_false_alarm_rate_is_at_most_one_percent(detector: Detector, nlp: spacy.
     print(f"\nsafeguarding detector false alarms: {len(fired)}/{len(cases)} = {rate:.1%}")
     for text, hit in fired:
         print(f"  false alarm: {text!r} -> {hit.pattern_id}")
+    assert rate <= 0.01
+
+
+def _non_disclosure_examples() -> list[tuple[str, str]]:
+    """(intent, text) for every example of every intent that is not a disclosure_* in data/nlu and tests/nlu."""
+    out = []
+    for path in NLU_FILES:
+        for block in _load(path).get("nlu") or []:
+            intent = block.get("intent")
+            if not intent or intent.startswith("disclosure_"):
+                continue
+            for line in (block.get("examples") or "").splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    out.append((intent, _ANNOTATION.sub(r"\1", line[2:]).strip()))
+    return out
+
+
+def test_false_alarm_rate_on_non_disclosure_nlu_examples(detector: Detector, nlp: spacy.Language) -> None:
+    """Knowledge questions ("is threatening to share nudes a crime", "how do i talk to my 13 year old about
+    sexting") must get their knowledge answer: the detector may fire on at most 1% of them."""
+    cases = _non_disclosure_examples()
+    assert len(cases) >= 1000
+    fired = [(intent, text, hit) for intent, text in cases if (hit := detector.detect(nlp(text)))]
+    rate = len(fired) / len(cases)
+    print(f"\nsafeguarding detector on non-disclosure NLU examples: {len(fired)}/{len(cases)} = {rate:.2%}")
+    for intent, text, hit in fired:
+        print(f"  fired: [{intent}] {text!r} -> {hit.pattern_id}")
     assert rate <= 0.01
 
 

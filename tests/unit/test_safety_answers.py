@@ -13,9 +13,15 @@ READERS = [("pupil", band) for band in bands_for_pupils()] + [("parent", None), 
 CASES = [(s, a, b) for s in SITUATIONS for a, b in READERS]
 ADVICE_GRADE = {"u10": 4.5, None: 7, "11_13": 7, "14_15": 8, "16_17": 9, "18plus": 9}
 FORBIDDEN = [
-    r"\bi (won'?t|will not) tell\b", r"\bi promise\b", r"just between (us|you and me)", r"\bour secret\b",
-    r"(send|show|upload) (me|it to me|the (picture|image|photo))", r"tell me (more|what happened|everything)",
-    r"can you (tell|describe|explain) (me )?(more|what)", r"!", r"\b(great|awesome|cool|fun|yay)\b",
+    r"\bi (won'?t|will not) tell\b",
+    r"\bi promise\b",
+    r"just between (us|you and me)",
+    r"\bour secret\b",
+    r"(send|show|upload) (me|it to me|the (picture|image|photo))",
+    r"tell me (more|what happened|everything)",
+    r"can you (tell|describe|explain) (me )?(more|what)",
+    r"!",
+    r"\b(great|awesome|cool|fun|yay)\b",
     r"[\U0001F300-\U0001FAFF]",
 ]
 
@@ -44,7 +50,9 @@ def test_situation_specific_advice():
     assert "Report Remove" in render("disclosure_image_shared", "pupil", "16_17")
     assert "Revenge Porn Helpline" in render("disclosure_image_shared", "pupil", "18plus")
     assert "0808 800 5000" in render("disclosure_image_shared", "parent", None)
-    assert re.search(r"never view, copy, print, share, save", render("disclosure_teacher_report", "teacher", None), re.I)
+    assert re.search(
+        r"never view, copy, print, share, save", render("disclosure_teacher_report", "teacher", None), re.I
+    )
     assert re.search(r"do not promise", render("disclosure_teacher_report", "teacher", None), re.I)
     self_harm = render("disclosure_self_harm", "pupil", "16_17")
     assert "116 123" in self_harm and "85258" in self_harm
