@@ -71,7 +71,7 @@ domain.yml data/rules/answers.yml &: $(CONTENT) $(filter data/nlu/%,$(NLU_DATA))
 
 domain: domain.yml
 
-$(MODEL): $(SPACY_DIR)/meta.json domain.yml config.yml $(NLU_DATA) $(filter bot/nlu/%,$(BOT_CODE)) bot/nlu/safeguarding_patterns.yml
+$(MODEL): $(SPACY_DIR)/meta.json domain.yml config.yml $(NLU_DATA) $(filter bot/nlu/%,$(BOT_CODE))
 	$(RASA) train --fixed-model-name assistant --out models --quiet
 	@touch $@
 
@@ -106,7 +106,7 @@ nlu-test: train
 	$(PY) -m pytest tests/gates -q
 
 e2e: train system-deps
-	$(PY) -m pytest tests/e2e tests/safety tests/browser -q
+	$(PY) -m pytest tests/e2e tests/safety tests/channels tests/browser -q
 
 test: setup system-deps lint check-generated validate unit train story-test nlu-test e2e
 

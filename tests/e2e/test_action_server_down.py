@@ -40,7 +40,8 @@ def test_answers_survive_the_action_server_going_down(stack_without_actions):
     sender = uuid.uuid4().hex
     assert "consent" in send(stack, "what is consent", sender, {"audience": "pupil", "age": 14}).lower()
     stack.stop("actions")
-    assert not stack.actions_ready()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{stack.action_url}/health", timeout=5)
 
     disclosure = send(stack, "someone says they'll post my nudes unless i pay them", sender)
     assert "0800 1111" in disclosure and re.search(r"don't pay", disclosure, re.I)
