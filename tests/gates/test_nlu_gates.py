@@ -1,5 +1,7 @@
 """NLU quality gates, read from Rasa's intent report on the held-out test data (tests/nlu).
 
+Disclosure intents count in the macro-F1; their recall is held to 100% by tests/safety instead.
+
 `make nlu-test` writes results/nlu/intent_report.json with `rasa test nlu` and then runs this.
 """
 
