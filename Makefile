@@ -30,8 +30,8 @@ NLU_DATA   := $(shell find data -name '*.yml' 2>/dev/null)
 CONTENT    := $(shell find bot/content -name '*.yml' 2>/dev/null) bot/domain_base.yml
 BOT_CODE   := $(shell find bot -name '*.py' 2>/dev/null)
 
-.PHONY: run serve chat test lint check-generated validate unit train story-test nlu-test e2e setup system-deps \
-        domain cross-validate bench handout purge forget clean
+.PHONY: run chat test lint check-generated validate unit train story-test nlu-test e2e setup system-deps \
+        domain cross-validate handout purge forget clean
 
 # ---------------------------------------------------------------- set-up
 # Rasa 3.6 runs on Python 3.8 to 3.10; .python-version (3.10) lets pyenv resolve python3.10.
