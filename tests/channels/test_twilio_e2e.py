@@ -109,7 +109,8 @@ def test_media_gets_the_media_text_and_is_never_downloaded(stack, fake_twilio):
 def test_emoji_and_other_languages_get_a_polite_answer(stack, fake_twilio, text):
     bodies = ask(stack, fake_twilio, new_number(), text)
     assert bodies and system_text("apology") not in bodies
-    assert any(parent_answer_id(b) or b == system_text("unclear") for b in bodies), bodies
+    # A parent answer, the "didn't get that" answer, or (the model reads little Arabic) the parent help routes.
+    assert any(parent_answer_id(b) or b == system_text("unclear") or "0808 800 5000" in b for b in bodies), bodies
 
 
 def test_a_disclosure_arrives_whole_and_in_order(stack, fake_twilio):
