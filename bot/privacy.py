@@ -323,7 +323,7 @@ def stored_event(data: Dict[str, Any]) -> Dict[str, Any]:
         value = data.get("value")
         if isinstance(value, str):
             data["value"] = redact(value)
-        elif isinstance(value, dict):  # session_started_metadata: the channel's metadata
+        elif isinstance(value, dict) and data.get("name") == "session_started_metadata":  # the channel's metadata
             data["value"] = stored_metadata(value)
     return data
 

@@ -457,3 +457,13 @@ def test_install_log_filter_is_idempotent():
     first, second = install_log_filter(), install_log_filter()
     assert first is second
     assert logging.getLogger().filters.count(first) == 1
+
+
+def test_lesson_slots_are_stored_whole():
+    """Only the channel's metadata slot is trimmed; other dict slots, like the quiz state, are kept as they are."""
+    from bot.privacy import stored_event
+
+    quiz = {"key_stage": "ks3", "ids": ["a", "b"], "index": 1, "score": 1, "answered": 1, "stopped": False}
+    assert stored_event({"event": "slot", "name": "quiz", "value": quiz})["value"] == quiz
+    meta = stored_event({"event": "slot", "name": "session_started_metadata", "value": {"audience": "pupil", "x": 1}})
+    assert meta["value"] == {"audience": "pupil"}
