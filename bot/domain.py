@@ -17,7 +17,7 @@ import yaml
 from bot.content import School, school
 from bot.lesson_mode import LESSON_INTENTS
 from bot.routes import SITUATIONS
-from bot.safety import BAND_AGE, render
+from bot.safety import bands_for_pupils, render
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = Path(__file__).resolve().parent / "domain_base.yml"
@@ -55,7 +55,7 @@ def safety_variants(situation: str, profile: School) -> list[dict]:
             "text": render(situation, "lesson", None, profile),
         },
     ]
-    for band in [None, *BAND_AGE]:
+    for band in bands_for_pupils():
         text = render(situation, "pupil", band, profile)
         out.append({"condition": _when(audience="pupil", age_band=band), "text": text})
         if band:

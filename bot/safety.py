@@ -10,9 +10,8 @@ import functools
 
 import yaml
 
-from bot.audience import DEFAULT_BAND
 from bot.content import CONTENT_DIR, School, render_text, school
-from bot.routes import SITUATIONS, routes
+from bot.routes import routes
 
 # Routes shown on a class screen while a lesson runs.
 LESSON_ROUTES = ("childline", "dsl", "trusted_adult", "police_emergency")
@@ -69,6 +68,3 @@ def render_media(audience: str | None, profile: School | None = None) -> str:
 def bands_for_pupils() -> list[str | None]:
     """Every pupil band a safety answer is rendered for; None is an unknown age (read as 11-13)."""
     return [None, *BAND_AGE]
-
-
-__all__ = ["SITUATIONS", "DEFAULT_BAND", "render", "render_media", "advice", "bands_for_pupils"]

@@ -57,11 +57,8 @@ def clean_metadata(metadata) -> dict:
     audience = parse_audience(metadata.get("audience"))
     if audience:
         out["audience"] = audience
-    age = (
-        parse_age(metadata.get("age"))
-        if not isinstance(metadata.get("age"), str) or metadata.get("age").isdigit()
-        else None
-    )
+    raw_age = metadata.get("age")
+    age = None if isinstance(raw_age, str) and not raw_age.isdigit() else parse_age(raw_age)
     if age is not None:
         out["age"] = age
     return out

@@ -21,7 +21,8 @@ from bot.channels.plain_text import (
     with_entity,
 )
 from bot.content import render_text
-from bot.safety import SITUATIONS, render
+from bot.routes import SITUATIONS
+from bot.safety import render
 
 BUTTONS = [
     {"title": "What is consent?", "payload": "/consent_what_is"},

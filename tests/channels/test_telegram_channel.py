@@ -19,7 +19,8 @@ from bot.channels.telegram import (
     command_text,
     secret_ok,
 )
-from bot.safety import SITUATIONS, render, render_media
+from bot.routes import SITUATIONS
+from bot.safety import render, render_media
 from tests.channels.helpers import FakeRasa, Request, run, telegram_update
 from tests.fakes import FakeTelegramAPI
 

@@ -16,7 +16,8 @@ from bot.channels.twilio import (
     signature_ok,
     twilio_signature,
 )
-from bot.safety import SITUATIONS, render, render_media
+from bot.routes import SITUATIONS
+from bot.safety import render, render_media
 from tests.channels.helpers import FakeRasa, form_request, new_number, run, sign, twilio_form
 from tests.fakes import FakeTwilioAPI
 
