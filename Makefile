@@ -31,7 +31,7 @@ CONTENT    := $(shell find bot/content -name '*.yml' 2>/dev/null) bot/domain_bas
 BOT_CODE   := $(shell find bot -name '*.py' 2>/dev/null)
 
 .PHONY: run chat test lint check-generated validate unit train story-test nlu-test e2e setup system-deps \
-        domain cross-validate handout purge forget clean
+        domain cross-validate handout purge forget clean bench
 
 # ---------------------------------------------------------------- set-up
 # Rasa 3.6 runs on Python 3.8 to 3.10; .python-version (3.10) lets pyenv resolve python3.10.
@@ -113,6 +113,23 @@ test: setup system-deps lint check-generated validate unit train story-test nlu-
 # Report only, not in CI: 5-fold cross-validation of the NLU data.
 cross-validate: $(SPACY_DIR)/meta.json
 	$(RASA) test nlu --nlu data --cross-validation --folds 5 --out results/cross-validation
+
+# ---------------------------------------------------------------- benchmark
+# `make bench`: ours against a baseline trained on the same data with the config `rasa init` writes (bench/run.py).
+BASELINE := build/bench/baseline.tar.gz
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,bench]"
+	@touch $@
+
+$(BASELINE): domain.yml $(NLU_DATA) | setup
+	@mkdir -p build/bench
+	$(PY) -c 'import pathlib, rasa; pathlib.Path("build/bench/baseline_config.yml").write_text((pathlib.Path(rasa.__file__).parent / "cli/initial_project/config.yml").read_text())'
+	$(RASA) train --config build/bench/baseline_config.yml --fixed-model-name baseline --out build/bench --quiet
+	@touch $@
+
+bench: train system-deps $(BASELINE) $(VENV)/.bench-installed
+	$(PY) -m bench.run
 
 # Retention: delete conversations older than retention_days (bot/content/school.yml); run daily from cron.
 purge: setup

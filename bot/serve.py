@@ -69,7 +69,10 @@ class Stack:
         return f"http://127.0.0.1:{self.action_port}"
 
     def env(self) -> dict:
-        return base_env(ACTION_SERVER_URL=f"{self.action_url}/webhook", TRACKER_DB=self.tracker_db, **self.extra_env)
+        """The servers' environment; `extra_env` may override any of it."""
+        return base_env(
+            **{"ACTION_SERVER_URL": f"{self.action_url}/webhook", "TRACKER_DB": self.tracker_db, **self.extra_env}
+        )
 
     def _spawn(self, name: str, args: list[str], **env: str) -> None:
         out = open(self.log_dir / f"{name}.log", "ab") if self.log_dir else None
@@ -175,6 +178,12 @@ class Stack:
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
+
+    def kill(self, name: str) -> None:
+        """Kill one server at once (SIGKILL, no shutdown), as a crash would."""
+        proc = self.procs.pop(name)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def main() -> int:

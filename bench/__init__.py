@@ -1,0 +1,1 @@
+"""Benchmark of the assistant against a baseline trained with Rasa's default configuration (`make bench`)."""

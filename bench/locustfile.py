@@ -1,0 +1,52 @@
+"""Locust users for `make bench`: whole conversations over the REST channel, and /model/parse alone.
+
+Each simulated user replays the public eval conversations one after another with no think time, each under
+a new sender id, so N users are N concurrent conversations.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+
+from locust import HttpUser, constant, task
+
+from bench.conversations import load
+
+CONVERSATIONS = load()
+TOKEN = os.environ.get("BENCH_TOKEN", "")
+
+
+class ConversationUser(HttpUser):
+    """A pupil, parent or teacher talking to the assistant through the widget's REST channel."""
+
+    wait_time = constant(0)
+
+    def on_start(self):
+        offset = int(uuid.uuid4().int % len(CONVERSATIONS))
+        self.queue = itertools.islice(itertools.cycle(CONVERSATIONS), offset, None)
+
+    @task
+    def converse(self):
+        conversation = next(self.queue)
+        sender = f"bench-{uuid.uuid4().hex}"
+        for text in conversation["turns"]:
+            body = {"sender": sender, "message": text, "metadata": conversation["metadata"]}
+            with self.client.post("/webhooks/rest/webhook", json=body, name="turn", catch_response=True) as reply:
+                if reply.status_code != 200 or not reply.json():
+                    reply.failure(f"no reply (HTTP {reply.status_code})")
+
+
+class ParseUser(HttpUser):
+    """The floor: NLU alone through /model/parse, no dialogue, no action server, no tracker store."""
+
+    wait_time = constant(0)
+
+    def on_start(self):
+        texts = [text for conversation in CONVERSATIONS for text in conversation["turns"]]
+        self.queue = itertools.cycle(texts)
+
+    @task
+    def parse(self):
+        self.client.post("/model/parse", params={"token": TOKEN}, json={"text": next(self.queue)}, name="parse")

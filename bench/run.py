@@ -1,0 +1,209 @@
+"""`make bench`: the assistant under load, against a baseline, in one run on this machine.
+
+    python -m bench.run [--seconds 20] [--levels 1 8 32 128]
+
+Variants, each served by `bot.serve.Stack` with the project's action server and REST channel:
+- baseline: the same data and domain trained with the configuration `rasa init` writes (Rasa's defaults),
+  one server process, in-memory tracker and lock stores, as `rasa init` serves it;
+- ours, one process: the tuned model as `make run` serves it (SQLite tracker store);
+- ours, scaled on one host: the tuned model, two Sanic workers, the Redis lock store and the PostgreSQL
+  tracker store (deploy/endpoints.scale.yml), with Redis and PostgreSQL started here on loopback.
+For each: start-to-ready, then Locust at each concurrency level, and peak resident memory of all its
+processes. The floor is /model/parse alone on our model. NLU macro-F1 on tests/nlu for both models.
+Writes bench/results.json, README's bench table and docs/bench.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from bench import memory, report
+from bot.serve import Stack, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+BASELINE_MODEL = ROOT / "build" / "bench" / "baseline.tar.gz"
+OUR_MODEL = ROOT / "models" / "assistant.tar.gz"
+TOKEN = "bench-token"
+
+
+@dataclass
+class Variant:
+    """One way of serving a model."""
+
+    key: str
+    label: str
+    model: Path
+    endpoints: str
+    workers: int = 1
+    services: bool = False  # needs Redis and PostgreSQL
+    results: dict = field(default_factory=dict)
+
+
+VARIANTS = [
+    Variant("baseline", "Rasa defaults (rasa init config), 1 process", BASELINE_MODEL, "bench/endpoints.baseline.yml"),
+    Variant("ours_1", "ours, 1 process (as `make run`)", OUR_MODEL, "endpoints.yml"),
+    Variant(
+        "ours",
+        "ours, 2 workers + Redis lock + PostgreSQL",
+        OUR_MODEL,
+        "deploy/endpoints.scale.yml",
+        workers=2,
+        services=True,
+    ),
+]
+
+
+def serve(variant: Variant, workdir: Path, extra_env: dict, rss: memory.PeakRSS) -> tuple[Stack, float]:
+    """Start the variant's action and Rasa servers; seconds from start until a real turn is answered."""
+    stack = Stack(
+        free_port(),
+        free_port(),
+        model=str(variant.model),
+        token=TOKEN,
+        tracker_db=str(workdir / f"{variant.key}.db"),
+        endpoints=variant.endpoints,
+        log_dir=workdir,
+        extra_env={"SANIC_WORKERS": str(variant.workers), **extra_env},
+    )
+    start = time.monotonic()
+    stack.start()
+    rss.watch(stack)
+    stack.wait_ready(timeout=600)
+    while True:
+        try:
+            reply = requests.post(
+                f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": "bench-ready", "message": "hi"}, timeout=30
+            )
+            if reply.ok and reply.json():
+                return stack, time.monotonic() - start
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+
+
+def locust(user_class: str, url: str, users: int, seconds: int, workdir: Path) -> dict:
+    """Run Locust headless; the aggregated figures from its CSV."""
+    prefix = workdir / f"{user_class}-{users}-{time.monotonic_ns()}"
+    subprocess.run(
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(users),
+            "--run-time",
+            f"{seconds}s",
+            "--reset-stats",
+            "--only-summary",
+            "--host",
+            url,
+            "--csv",
+            str(prefix),
+            "--loglevel",
+            "ERROR",
+            "--exit-code-on-error",
+            "0",
+            user_class,
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "BENCH_TOKEN": TOKEN},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return report.read_locust_csv(Path(f"{prefix}_stats.csv"))
+
+
+def nlu_macro_f1(model: Path, workdir: Path) -> float:
+    """Intent macro-F1 on the held-out tests/nlu examples, from Rasa's intent report."""
+    out = workdir / f"nlu-{model.stem}"
+    subprocess.run(
+        [str(BIN / "rasa"), "test", "nlu", "--model", str(model), "--nlu", "tests/nlu", "--out", str(out)],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return json.loads((out / "intent_report.json").read_text())["macro avg"]["f1-score"]
+
+
+def bench_variant(variant: Variant, levels: list[int], seconds: int, workdir: Path, env: dict, floor: bool) -> None:
+    stack = None
+    with memory.PeakRSS() as rss:
+        try:
+            stack, ready = serve(variant, workdir, env, rss)
+            variant.results["ready_s"] = ready
+            print(f"{variant.key}: ready in {ready:.1f} s", flush=True)
+            for users in levels:
+                figures = locust("ConversationUser", stack.rasa_url, users, seconds, workdir)
+                variant.results.setdefault("turn", {})[str(users)] = figures
+                print(f"{variant.key}: {users:>3} conversations {report.line(figures)}", flush=True)
+            if floor:
+                for users in levels:
+                    figures = locust("ParseUser", stack.rasa_url, users, seconds, workdir)
+                    variant.results.setdefault("parse", {})[str(users)] = figures
+                    print(f"{variant.key}: {users:>3} x /model/parse {report.line(figures)}", flush=True)
+        finally:
+            if stack:
+                stack.stop()
+    variant.results["peak_rss_mb"] = rss.peak_mb
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=int, default=20, help="measured seconds per concurrency level")
+    ap.add_argument("--levels", type=int, nargs="+", default=[1, 8, 32, 128])
+    ap.add_argument("--no-readme", action="store_true", help="do not rewrite the README's bench section")
+    args = ap.parse_args()
+    for variant in VARIANTS:
+        if not variant.model.exists():
+            sys.exit(f"missing {variant.model.relative_to(ROOT)}: run `make bench`, which trains it")
+
+    from tests.servers import PostgresCluster, RedisServer
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    postgres, redis = PostgresCluster(db="assistant_bench"), RedisServer()
+    try:
+        postgres.start()
+        redis.start()
+        services_env = {**postgres.env(), **redis.env()}
+        f1 = {model: nlu_macro_f1(model, workdir) for model in {v.model for v in VARIANTS}}
+        for variant in VARIANTS:
+            variant.results["nlu_macro_f1"] = f1[variant.model]
+        for variant in VARIANTS:
+            env = services_env if variant.services else {}
+            bench_variant(variant, args.levels, args.seconds, workdir, env, floor=variant.key == "ours")
+    finally:
+        redis.stop()
+        postgres.remove()
+
+    results = {
+        "machine": report.machine(),
+        "seconds_per_level": args.seconds,
+        "levels": args.levels,
+        "variants": {v.key: {"label": v.label, **v.results} for v in VARIANTS},
+    }
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    report.plot(results, ROOT / "docs" / "bench.png")
+    table = report.markdown(results)
+    print(table)
+    if not args.no_readme:
+        report.update_readme(ROOT / "README.md", table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
