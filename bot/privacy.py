@@ -6,23 +6,27 @@ are never touched.
 
 `RedactingTrackerStore` is Rasa's SQL tracker store (SQLite or PostgreSQL) that writes only redacted user
 messages: the live turn still sees what the person typed, the database never does. Configure it in
-endpoints.yml with `type: bot.privacy.RedactingTrackerStore` and the usual SQL settings.
+endpoints.yml with `type: bot.privacy.RedactingTrackerStore` and the usual SQL settings. When the database
+cannot be reached, the running turn is reported as failed (bot/channels/turns.py) and nothing is written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import re
-from typing import Any, Dict, Iterable, List
+from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.audience import age_band, parse_age, parse_audience
+from bot.channels.turns import report_store_failure, store_failed
 
 logger = logging.getLogger(__name__)
 
@@ -328,6 +332,10 @@ def stored_event(data: Dict[str, Any]) -> Dict[str, Any]:
     return data
 
 
+class TrackerStoreUnavailable(RuntimeError):
+    """The database behind the tracker store cannot be reached."""
+
+
 class RedactingTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store that writes user messages redacted, and can forget or purge conversations."""
 
@@ -336,13 +344,36 @@ class RedactingTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Append the tracker's new events, redacted. The tracker itself keeps the original text."""
+        """Append the tracker's new events, redacted. The tracker itself keeps the original text.
+
+        Nothing is written for a turn whose conversation could not be read, and a failed write is reported
+        to the turn rather than raised: Rasa would otherwise keep an unredacted copy in memory.
+        """
+        if store_failed():
+            return
         await self.stream_events(tracker)
-        with self.session_scope() as session:
-            for event in self._additional_events(session, tracker):
-                session.add(self._row(tracker.sender_id, event))
-            session.commit()
-        logger.debug("conversation stored (redacted)")
+        with contextlib.suppress(TrackerStoreUnavailable), self._database("store"):
+            with self.session_scope() as session:
+                for event in self._additional_events(session, tracker):
+                    session.add(self._row(tracker.sender_id, event))
+                session.commit()
+            logger.debug("conversation stored (redacted)")
+
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        """Rasa's read, with an unreachable database reported to the turn and raised as TrackerStoreUnavailable."""
+        with self._database("read"):
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+
+    @contextlib.contextmanager
+    def _database(self, doing: str) -> Iterator[None]:
+        """Turn a lost connection into one clear log line (no SQL, no data) and TrackerStoreUnavailable."""
+        try:
+            yield
+        except (OperationalError, InterfaceError) as error:
+            cause = type(error).__name__
+            logger.error("tracker store unavailable: could not %s a conversation (%s)", doing, cause)
+            report_store_failure(cause)
+            raise TrackerStoreUnavailable(f"the tracker store is unavailable ({cause})") from None
 
     def _row(self, sender_id: str, event: Event) -> SQLTrackerStore.SQLEvent:
         data = stored_event(event.as_dict())

@@ -1,7 +1,8 @@
-"""Fake Twilio and Telegram APIs for the channel tests: small HTTP servers on loopback, in a thread.
+"""Fake Twilio and Telegram APIs for the channel tests, and a stalling action server for the fault tests:
+small HTTP servers on loopback, in a thread.
 
-Each records what the channel sent (`.messages`, as the real API would receive it) and every request it
-got (`.requests`: method and path), and answers the way the real API does.
+Each fake API records what the channel sent (`.messages`, as the real API would receive it) and every request
+it got (`.requests`: method and path), and answers the way the real API does.
 """
 
 from __future__ import annotations
@@ -193,3 +194,66 @@ def _basic_auth(header: str | None):
     except ValueError:
         return None, None
     return user, password
+
+
+class StallingActionServer:
+    """A stand-in action server on loopback in front of the real one: it forwards every request, or, while
+    `stalled`, accepts each request and never answers (until `stop`)."""
+
+    def __init__(self, target_url: str) -> None:
+        self.target_url = target_url
+        self.stalled = threading.Event()
+        self.held = 0  # requests accepted and left unanswered
+        self._released = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    def start(self) -> StallingActionServer:
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self, method: str) -> None:
+                import requests
+
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if stand_in.stalled.is_set():
+                    stand_in.held += 1
+                    stand_in._released.wait()
+                    return
+                answer = requests.request(
+                    method,
+                    stand_in.target_url + self.path,
+                    data=body,
+                    headers={"Content-Type": self.headers.get("Content-Type", "application/json")},
+                    timeout=60,
+                )
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._forward("GET")
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._forward("POST")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._released.set()
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None

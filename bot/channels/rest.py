@@ -5,13 +5,13 @@ and on top of it:
 - bad input gets a 4xx with a plain reason, never a stack trace;
 - only known metadata (audience, age) is passed on and stored;
 - message text never goes to the logs;
-- when a turn produces no reply (the action server is down, or a turn failed), the user still gets a short
-  apology with the help routes. Disclosures are answered from domain.yml and need no action server.
+- when a turn produces no reply (the action server is down or too slow, the tracker store is unavailable), the
+  user still gets a short apology with the help routes (bot/channels/turns.py). Disclosures are answered from
+  domain.yml and need no action server.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -21,8 +21,7 @@ from sanic.response import HTTPResponse
 
 from bot.answering import system_text
 from bot.channels.input_checks import BadInput, clean_metadata, clean_sender, clean_text
-
-logger = logging.getLogger(__name__)
+from bot.channels.turns import guarded_turn
 
 
 class SafeRestInput(InputChannel):
@@ -51,12 +50,9 @@ class SafeRestInput(InputChannel):
             if text is None:
                 return response.json([{"recipient_id": sender, "text": system_text("unclear")}])
             collector = CollectingOutputChannel()
-            try:
-                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
-            except Exception as error:  # a failed turn must still leave the user with help routes
-                logger.error("rest turn failed: %s", type(error).__name__)
-            if not collector.messages:
-                collector.messages.append({"recipient_id": sender, "text": system_text("apology")})
+            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+            if not await guarded_turn(on_new_message, message) or not collector.messages:
+                return response.json([{"recipient_id": sender, "text": system_text("apology")}])
             return response.json(collector.messages)
 
         return hook

@@ -34,6 +34,7 @@ from bot.audience import parse_audience
 from bot.channels.input_checks import BadInput, clean_text
 from bot.channels.plain_text import TWILIO_LIMIT, OptionMemory, render_turn, split_text, user_text, with_entity
 from bot.channels.rate_limit import ALLOW, DROP, RateLimiter
+from bot.channels.turns import guarded_turn
 from bot.safety import render_media
 
 logger = logging.getLogger(__name__)
@@ -258,12 +259,8 @@ async def run_turn(
     if text.startswith("/"):  # an option's payload skips the NLU pipeline that reads the audience from metadata
         text = with_entity(text, "audience", audience)
     collector = CollectingOutputChannel()
-    try:
-        await on_new_message(
-            UserMessage(text, collector, sender, input_channel=channel.name(), metadata={"audience": audience})
-        )
-    except Exception as error:  # a failed turn must still leave the person with help routes
-        logger.error("%s turn for %s failed: %s", channel.name(), log_id or sender, type(error).__name__)
-    texts, payloads = render_turn(collector.messages)
+    message = UserMessage(text, collector, sender, input_channel=channel.name(), metadata={"audience": audience})
+    answered = await guarded_turn(on_new_message, message, log_id or sender)
+    texts, payloads = render_turn(collector.messages if answered else [])
     options.remember(sender, payloads)
     return texts or [system_text("apology")]

@@ -1,25 +1,14 @@
-"""The redacting tracker store, purge and forget against a real PostgreSQL server.
-
-A private cluster is made in a temporary directory with the Debian PostgreSQL binaries (`make system-deps`
-installs them), listens on a free port on 127.0.0.1 with password authentication, and is stopped at the end.
-PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` system user.
-"""
+"""The redacting tracker store, purge and forget against a real PostgreSQL server (tests/servers.py)."""
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from bot.serve import free_port
+from tests.servers import PostgresCluster
 from tests.unit.test_privacy import (
     PLANTED,
     check_forget,
@@ -32,86 +21,16 @@ from tests.unit.test_privacy import (
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = 24 * 60 * 60
-DB_NAME = "assistant_test"
-DB_USER = "assistant"
-DB_PASSWORD = "test-" + uuid.uuid4().hex[:12]
-
-
-def _pg_bin() -> Path:
-    """The directory holding initdb and pg_ctl: PG_BIN, else the newest Debian PostgreSQL, else PATH."""
-    if os.environ.get("PG_BIN"):
-        return Path(os.environ["PG_BIN"])
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    if initdb:
-        return Path(initdb).parent
-    pytest.fail("PostgreSQL is not installed: run `make system-deps` (Debian package postgresql)")
-
-
-def _as_owner(args: list, owner: str | None) -> list:
-    return ["runuser", "-u", owner, "--", *args] if owner else args
 
 
 @pytest.fixture(scope="module")
 def postgres():
-    """A running private PostgreSQL cluster with one database; yields its connection settings."""
-    bindir = _pg_bin()
-    owner = "postgres" if os.geteuid() == 0 else None
-    home = Path(tempfile.mkdtemp(prefix="pg-test-"))
-    data, sockets, log = home / "data", home / "sock", home / "server.log"
-    sockets.mkdir()
-    pwfile = home / "pw"
-    pwfile.write_text("superuser-" + uuid.uuid4().hex + "\n")
-    if owner:
-        user = pwd.getpwnam(owner)
-        for path in (home, sockets, pwfile):
-            os.chown(path, user.pw_uid, user.pw_gid)
-    port = free_port()
-
-    def run(*args: str) -> subprocess.CompletedProcess:
-        command = _as_owner([str(bindir / args[0]), *args[1:]], owner)
-        return subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
-
-    run(
-        "initdb",
-        "-D",
-        str(data),
-        "-U",
-        "postgres",
-        "--pwfile",
-        str(pwfile),
-        "-E",
-        "UTF8",
-        "--no-sync",
-        "--auth-local=trust",
-        "--auth-host=scram-sha-256",
-    )
-    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
-    run("pg_ctl", "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "60", "start")
+    """A running private PostgreSQL cluster with one database."""
+    cluster = PostgresCluster()
     try:
-        for sql in (
-            f"CREATE ROLE {DB_USER} LOGIN PASSWORD '{DB_PASSWORD}'",
-            f"CREATE DATABASE {DB_NAME} OWNER {DB_USER}",
-        ):
-            run("psql", "-h", str(sockets), "-p", str(port), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-qAtc", sql)
-        yield {
-            "host": "127.0.0.1",
-            "port": port,
-            "db": DB_NAME,
-            "user": DB_USER,
-            "password": DB_PASSWORD,
-            "bindir": bindir,
-            "sockets": sockets,
-            "owner": owner,
-            "run": run,
-        }
+        yield cluster.start()
     finally:
-        try:
-            run("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
-        finally:
-            shutil.rmtree(home, ignore_errors=True)
+        cluster.remove()
 
 
 @pytest.fixture
@@ -123,11 +42,11 @@ def pg_store(postgres):
     store = RedactingTrackerStore(
         domain=Domain.empty(),
         dialect="postgresql",
-        host=postgres["host"],
-        port=postgres["port"],
-        db=postgres["db"],
-        username=postgres["user"],
-        password=postgres["password"],
+        host=postgres.host,
+        port=postgres.port,
+        db=postgres.db,
+        username=postgres.user,
+        password=postgres.password,
     )
     yield store
     store.engine.dispose()
@@ -136,14 +55,7 @@ def pg_store(postgres):
 @pytest.fixture
 def db_env(postgres, monkeypatch):
     """The DB_* variables deploy/endpoints.postgres.yml and the retention command read."""
-    env = {
-        "DB_HOST": postgres["host"],
-        "DB_PORT": str(postgres["port"]),
-        "DB_NAME": postgres["db"],
-        "DB_USER": postgres["user"],
-        "DB_PASSWORD": postgres["password"],
-        "ACTION_SERVER_URL": "http://127.0.0.1:1",
-    }
+    env = {**postgres.env(), "ACTION_SERVER_URL": "http://127.0.0.1:1"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("POSTGRESQL_SCHEMA", raising=False)
@@ -159,9 +71,7 @@ def test_the_store_really_talks_to_postgresql(pg_store):
 def test_stored_rows_hold_no_planted_personal_details(pg_store, postgres):
     check_nothing_planted_is_stored(pg_store)
     # and a full dump of the database, every table, holds none of it either
-    dump = postgres["run"](
-        "pg_dump", "-h", str(postgres["sockets"]), "-p", str(postgres["port"]), "-U", "postgres", postgres["db"]
-    ).stdout
+    dump = postgres.dump()
     assert "[name]" in dump
     for secret in PLANTED:
         assert secret not in dump, secret

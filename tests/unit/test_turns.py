@@ -1,0 +1,66 @@
+"""A guarded turn (bot/channels/turns.py): cut off when too slow, failed when it raises or the tracker store
+fails, one log line with the cause and never the message text."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from bot.channels.turns import DEFAULT_TURN_TIMEOUT, guarded_turn, report_store_failure, store_failed, turn_timeout
+
+TEXT = "a private message from Priya"
+
+
+def message() -> UserMessage:
+    return UserMessage(TEXT, CollectingOutputChannel(), "s1", input_channel="rest")
+
+
+def outcome(handler, caplog) -> tuple:
+    with caplog.at_level(logging.ERROR, logger="bot.channels.turns"):
+        ok = asyncio.run(guarded_turn(handler, message()))
+    assert TEXT not in caplog.text
+    return ok, caplog.text
+
+
+async def answers(_: UserMessage) -> None:
+    return None
+
+
+def test_a_turn_that_answers_is_ok(caplog):
+    assert outcome(answers, caplog) == (True, "")
+
+
+def test_a_stuck_turn_is_cut_off_after_turn_timeout(monkeypatch, caplog):
+    async def stuck(_: UserMessage) -> None:
+        await asyncio.Event().wait()
+
+    monkeypatch.setenv("TURN_TIMEOUT", "0.05")
+    ok, log = outcome(stuck, caplog)
+    assert not ok and "rest turn failed: no reply within 0.05 s" in log
+
+
+def test_a_turn_that_raises_fails(caplog):
+    async def raises(_: UserMessage) -> None:
+        raise RuntimeError(TEXT)
+
+    ok, log = outcome(raises, caplog)
+    assert not ok and "rest turn failed: RuntimeError" in log
+
+
+def test_a_tracker_store_failure_fails_the_turn(caplog):
+    async def store_down(_: UserMessage) -> None:
+        report_store_failure("OperationalError")
+        assert store_failed()
+
+    ok, log = outcome(store_down, caplog)
+    assert not ok and "the tracker store is unavailable (OperationalError)" in log
+    assert not store_failed()  # only inside the turn
+
+
+@pytest.mark.parametrize("value,seconds", [("", DEFAULT_TURN_TIMEOUT), ("7.5", 7.5), ("x", 20.0), ("-1", 20.0)])
+def test_turn_timeout_setting(monkeypatch, value, seconds):
+    monkeypatch.setenv("TURN_TIMEOUT", value)
+    assert turn_timeout() == seconds
