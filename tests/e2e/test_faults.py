@@ -4,9 +4,7 @@ gets an answer with help routes, and the conversation carries on afterwards with
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import uuid
 
 import pytest
@@ -97,12 +95,6 @@ def test_tracker_store_down_gets_the_apology_and_the_conversation_resumes(tmp_pa
         stack.stop()
 
 
-def kill_rasa(stack: Stack) -> None:
-    proc = stack.procs.pop("rasa")
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-
-
 def test_rasa_killed_and_restarted_carries_on_with_the_quiz(tmp_path):
     stack = new_stack(tmp_path).start()
     try:
@@ -112,7 +104,7 @@ def test_rasa_killed_and_restarted_carries_on_with_the_quiz(tmp_path):
         total = int(re.search(r"Question 1 of (\d+)", first).group(1))
         assert "Question 2 of" in say(stack, "myth", sender)
 
-        kill_rasa(stack)
+        stack.kill("rasa")
         with pytest.raises(requests.ConnectionError):
             requests.get(stack.rasa_url, timeout=5)
         stack.start_rasa()
