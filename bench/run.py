@@ -95,7 +95,7 @@ def serve(variant: Variant, workdir: Path, extra_env: dict, rss: memory.PeakRSS)
 def locust(user_class: str, url: str, users: int, seconds: int, workdir: Path) -> dict:
     """Run Locust headless; the aggregated figures from its CSV."""
     prefix = workdir / f"{user_class}-{users}-{time.monotonic_ns()}"
-    subprocess.run(
+    done = subprocess.run(
         [
             str(BIN / "locust"),
             "-f",
@@ -121,9 +121,11 @@ def locust(user_class: str, url: str, users: int, seconds: int, workdir: Path) -
         ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT), "BENCH_TOKEN": TOKEN},
-        check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,  # Locust prints its own summary; ours is shorter
+        text=True,
     )
+    if done.returncode:
+        raise SystemExit(f"locust failed ({done.returncode}):\n{done.stderr[-2000:]}")
     return report.read_locust_csv(Path(f"{prefix}_stats.csv"))
 
 
