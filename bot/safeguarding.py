@@ -22,7 +22,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-__all__ = ["Hit", "Detector", "PatternError"]
+__all__ = ["Hit", "Detector", "EverydayFrames", "PatternError"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENTRY_KEYS = {"id", "situation", "comment", "patterns", "requires", "unless"}
@@ -138,6 +138,41 @@ class Detector:
             self._matcher.add(key, patterns)
         except (ValueError, TypeError, KeyError) as err:
             raise PatternError(f"{key}: invalid token pattern: {err}") from err
+
+
+class EverydayFrames:
+    """Ordinary readings of risky words (bot/nlu/everyday_frames.yml): a second look at DIET-only disclosures."""
+
+    def __init__(self, nlp: Language, frames: Sequence[Mapping[str, Any]]):
+        self.nlp = nlp
+        self._matcher = Matcher(nlp.vocab, validate=True)
+        self.ids: list[str] = []
+        for frame in frames:
+            fid = frame.get("id") if isinstance(frame, dict) else None
+            if not isinstance(fid, str) or not _ID.match(fid) or fid in self.ids:
+                raise PatternError(f"frame id missing, not snake_case or repeated: {fid!r}")
+            if not str(frame.get("comment") or "").strip():
+                raise PatternError(f"{fid}: every frame needs a comment")
+            try:
+                self._matcher.add(fid, _patterns(frame.get("patterns"), fid, "patterns"))
+            except (ValueError, TypeError, KeyError) as err:
+                raise PatternError(f"{fid}: invalid token pattern: {err}") from err
+            self.ids.append(fid)
+
+    @classmethod
+    def from_file(cls, nlp: Language, path: str | Path) -> EverydayFrames:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.load(handle, Loader=_YAML_LOADER)
+        if not isinstance(data, dict) or not isinstance(data.get("frames"), list):
+            raise PatternError(f"{path}: needs a top-level list 'frames'")
+        return cls(nlp, data["frames"])
+
+    def match(self, doc: Doc) -> str | None:
+        """The id of the first frame that matches the message, or None."""
+        if doc.text != doc.text.lower():
+            doc = self.nlp(doc.text.lower())
+        matches = sorted(self._matcher(doc), key=lambda m: m[1])
+        return self.nlp.vocab.strings[matches[0][0]] if matches else None
 
 
 def _unvetoed(found: list[tuple[int, int]], vetoes: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -21,6 +21,8 @@ from bot.audience import age_band, parse_age, parse_audience
 logger = logging.getLogger(__name__)
 
 PATTERNS = Path(__file__).resolve().parent / "safeguarding_patterns.yml"
+FALLBACK_INTENT = "nlu_fallback"
+EVERYDAY_FRAMES = Path(__file__).resolve().parent / "everyday_frames.yml"
 DISCLOSURE_PREFIX = "disclosure_"
 SPACY_DOC = "text_spacy_doc"
 
@@ -78,17 +80,20 @@ class SafeguardingDetector(GraphComponent):
     """Sets a disclosure intent when a high-precision pattern fires, whatever DIET predicted.
 
     It also keeps a disclosure that DIET ranked first but the FallbackClassifier replaced, when DIET's
-    confidence is at least `keep_below_fallback`. The parse data gets a `safeguarding` key saying which
-    detector fired and, for patterns, which pattern.
+    confidence is at least `keep_below_fallback`. A disclosure that DIET alone saw gets a second look: when
+    an everyday frame (bot/nlu/everyday_frames.yml) matches, the message goes to the fallback answer
+    instead. The parse data gets a `safeguarding` key saying which detector fired and, for patterns, which
+    pattern; or which frame set a DIET-only disclosure aside.
     """
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"patterns": str(PATTERNS), "keep_below_fallback": 0.25}
+        return {"patterns": str(PATTERNS), "everyday_frames": str(EVERYDAY_FRAMES), "keep_below_fallback": 0.25}
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self._config = config
         self._detector = None
+        self._frames = None
 
     @classmethod
     def create(
@@ -107,6 +112,13 @@ class SafeguardingDetector(GraphComponent):
             self._detector = Detector.from_file(model.model, Path(self._config["patterns"]))
         return self._detector
 
+    def _frames_for(self, model: SpacyModel):
+        if self._frames is None:
+            from bot.safeguarding import EverydayFrames
+
+            self._frames = EverydayFrames.from_file(model.model, Path(self._config["everyday_frames"]))
+        return self._frames
+
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
         detector = self._detector_for(model)
         for message in messages:
@@ -122,14 +134,20 @@ class SafeguardingDetector(GraphComponent):
                 )
                 continue
             situation = self._diet_disclosure(message)
-            if situation:
-                self._set_intent(message, situation, keep_confidence=True)
-                message.set("safeguarding", {"situation": situation, "detector": "diet"}, add_to_output=True)
+            if not situation:
+                continue
+            frame = self._frames_for(model).match(doc)
+            if frame:
+                self._set_intent(message, FALLBACK_INTENT, keep_confidence=False)
+                message.set("safeguarding", {"set_aside": situation, "frame": frame}, add_to_output=True)
+                continue
+            self._set_intent(message, situation, keep_confidence=True)
+            message.set("safeguarding", {"situation": situation, "detector": "diet"}, add_to_output=True)
         return messages
 
     def _diet_disclosure(self, message: Message) -> Optional[str]:
         """The disclosure DIET ranked first (looking past nlu_fallback), if confident enough."""
-        ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
         if not ranking:
             return None
         best = ranking[0]

@@ -36,7 +36,7 @@ def test_no_held_out_nlu_example_is_trained_on():
 
 
 def test_no_must_catch_or_false_alarm_message_is_trained_on():
-    suites = _suite("must_catch.yml") | _suite("false_alarm.yml")
+    suites = _suite("must_catch.yml") | _suite("false_alarm.yml") | _suite("fresh_false_alarm.yml")
     assert len(suites) > 300
     assert not {t: TRAINING[t] for t in suites if t in TRAINING}
 

@@ -1,0 +1,76 @@
+"""The everyday frames never describe a real disclosure, and they do set aside the ordinary readings."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.nlu.components import EVERYDAY_FRAMES
+from bot.nlu.pipeline import build
+from bot.safeguarding import EverydayFrames, PatternError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    """The project's own pipeline (lookup lemmas, entity ruler), as the Rasa server builds it."""
+    return build()
+
+
+@pytest.fixture(scope="module")
+def frames(nlp):
+    return EverydayFrames.from_file(nlp, EVERYDAY_FRAMES)
+
+
+def _disclosures() -> list[str]:
+    texts = []
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            if block.get("intent", "").startswith("disclosure_"):
+                texts += [line.strip()[2:] for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+    texts += [
+        case["text"] for case in yaml.safe_load((ROOT / "tests" / "safety" / "must_catch.yml").read_text("utf-8"))
+    ]
+    public = yaml.safe_load((ROOT.parent / "shared" / "eval" / "public_cases.yml").read_text(encoding="utf-8"))
+    texts += [
+        t["say"] for c in public if c["category"] in ("disclosure", "sextortion", "self_harm") for t in c["turns"]
+    ]
+    return texts
+
+
+def test_no_frame_matches_a_disclosure(nlp, frames):
+    texts = _disclosures()
+    assert len(texts) > 700
+    matched = {text: frames.match(nlp(text.lower())) for text in texts}
+    assert not {t: f for t, f in matched.items() if f}
+
+
+@pytest.mark.parametrize(
+    "text, frame",
+    [
+        ("im making myself some toast", "everyday_task_myself"),
+        ("my sister keeps nicking my makeup", "hands_off_my_things"),
+        ("that horror film had a bit where a man gets stabbed", "stories_and_games"),
+        ("in pshe we talked about consent", "lesson_about"),
+        ("what age should my son get snapchat", "age_for_an_app"),
+        ("when im older i want to be a vet", "growing_up_older"),
+    ],
+)
+def test_ordinary_readings_are_recognised(nlp, frames, text, frame):
+    assert frames.match(nlp(text)) == frame
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i cut myself last night", "he keeps touching me", "my older cousin touched me", "im making myself sick"],
+)
+def test_harm_is_never_an_everyday_frame(nlp, frames, text):
+    assert frames.match(nlp(text)) is None
+
+
+def test_a_frame_needs_an_id_and_a_comment(nlp):
+    with pytest.raises(PatternError):
+        EverydayFrames(nlp, [{"id": "x", "patterns": [[{"LOWER": "a"}]]}])
+    with pytest.raises(PatternError):
+        EverydayFrames(nlp, [{"id": "Bad Id", "comment": "c", "patterns": [[{"LOWER": "a"}]]}])
