@@ -79,16 +79,16 @@ class AudienceExtractor(GraphComponent):
 class SafeguardingDetector(GraphComponent):
     """Sets a disclosure intent when a high-precision pattern fires, whatever DIET predicted.
 
-    It also keeps a disclosure that DIET ranked first but the FallbackClassifier replaced, when DIET's
-    confidence is at least `keep_below_fallback`. A disclosure that DIET alone saw gets a second look: when
-    an everyday frame (bot/nlu/everyday_frames.yml) matches, the message goes to the fallback answer
-    instead. The parse data gets a `safeguarding` key saying which detector fired and, for patterns, which
-    pattern; or which frame set a DIET-only disclosure aside.
+    It also keeps a disclosure that DIET ranked first, even when the FallbackClassifier replaced it, when
+    DIET's confidences for all disclosure intents add up to at least `min_disclosure_mass`. A disclosure
+    that DIET alone saw gets a second look: when an everyday frame (bot/nlu/everyday_frames.yml) matches,
+    the message goes to the fallback answer instead. The parse data gets a `safeguarding` key saying which
+    detector fired and, for patterns, which pattern; or which frame set a DIET-only disclosure aside.
     """
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"patterns": str(PATTERNS), "everyday_frames": str(EVERYDAY_FRAMES), "keep_below_fallback": 0.25}
+        return {"patterns": str(PATTERNS), "everyday_frames": str(EVERYDAY_FRAMES), "min_disclosure_mass": 0.4}
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self._config = config
@@ -146,17 +146,17 @@ class SafeguardingDetector(GraphComponent):
         return messages
 
     def _diet_disclosure(self, message: Message) -> Optional[str]:
-        """The disclosure DIET ranked first (looking past nlu_fallback), if confident enough."""
+        """The disclosure DIET ranked first (looking past nlu_fallback), when all disclosures together are likely."""
         ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
         if not ranking:
             return None
         best = ranking[0]
         if not best["name"].startswith(DISCLOSURE_PREFIX):
             return None
-        intent = message.get("intent") or {}
-        if intent.get("name") == best["name"] or best.get("confidence", 0) >= self._config["keep_below_fallback"]:
-            return best["name"]
-        return None
+        # DIET may be unsure which disclosure it is ("something happened at a party that i didnt want") while
+        # sure that it is one: what counts is the probability of any disclosure, summed over them all.
+        mass = sum(r.get("confidence", 0) for r in ranking if r["name"].startswith(DISCLOSURE_PREFIX))
+        return best["name"] if mass >= self._config["min_disclosure_mass"] else None
 
     @staticmethod
     def _set_intent(message: Message, name: str, keep_confidence: bool = False) -> None:
