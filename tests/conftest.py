@@ -31,6 +31,19 @@ TELEGRAM = {
 }
 
 
+def private_stack(logs: Path, **settings) -> Stack:
+    """An assistant of a test's own (not started), for tests that stop or break a server."""
+    return Stack(
+        rasa_port=free_port(),
+        action_port=free_port(),
+        model=str(MODEL),
+        token="t-" + uuid.uuid4().hex,
+        tracker_db=str(logs / "conversations.db"),
+        log_dir=logs,
+        **settings,
+    )
+
+
 @pytest.fixture(scope="session")
 def fake_twilio():
     from tests.fakes import FakeTwilioAPI

@@ -6,21 +6,13 @@ import uuid
 import pytest
 import requests
 
-from bot.serve import Stack, free_port
-from tests.conftest import MODEL, reply_text
+from tests.conftest import private_stack, reply_text
 
 
 @pytest.fixture(scope="module")
 def stack_without_actions(tmp_path_factory):
     logs = tmp_path_factory.mktemp("down")
-    s = Stack(
-        rasa_port=free_port(),
-        action_port=free_port(),
-        model=str(MODEL),
-        token="t-" + uuid.uuid4().hex,
-        tracker_db=str(logs / "c.db"),
-        log_dir=logs,
-    ).start()
+    s = private_stack(logs).start()
     try:
         s.wait_ready()
         yield s

@@ -11,25 +11,13 @@ import pytest
 import requests
 
 from bot.answering import system_text
-from bot.serve import Stack, free_port
-from tests.conftest import MODEL, reply_text
+from bot.serve import Stack
+from tests.conftest import private_stack, reply_text
 from tests.fakes import StallingActionServer
 from tests.servers import PostgresCluster
 
 PUPIL_14 = {"audience": "pupil", "age": 14}
 SEXTORTION = "someone says they'll post my nudes unless i pay them"
-
-
-def new_stack(logs, **settings) -> Stack:
-    return Stack(
-        rasa_port=free_port(),
-        action_port=free_port(),
-        model=str(MODEL),
-        token="t-" + uuid.uuid4().hex,
-        tracker_db=str(logs / "conversations.db"),
-        log_dir=logs,
-        **settings,
-    )
 
 
 def send(stack: Stack, text: str, sender: str, metadata: dict | None = None) -> requests.Response:
@@ -72,7 +60,7 @@ def postgres():
 
 
 def test_tracker_store_down_gets_the_apology_and_the_conversation_resumes(tmp_path, postgres):
-    stack = new_stack(tmp_path, endpoints="deploy/endpoints.postgres.yml", extra_env=postgres.env()).start()
+    stack = private_stack(tmp_path, endpoints="deploy/endpoints.postgres.yml", extra_env=postgres.env()).start()
     try:
         stack.wait_ready()
         sender = uuid.uuid4().hex
@@ -96,7 +84,7 @@ def test_tracker_store_down_gets_the_apology_and_the_conversation_resumes(tmp_pa
 
 
 def test_rasa_killed_and_restarted_carries_on_with_the_quiz(tmp_path):
-    stack = new_stack(tmp_path).start()
+    stack = private_stack(tmp_path).start()
     try:
         stack.wait_ready()
         sender = uuid.uuid4().hex
@@ -117,7 +105,7 @@ def test_rasa_killed_and_restarted_carries_on_with_the_quiz(tmp_path):
 
 
 def test_a_stuck_action_server_gets_a_timely_apology_and_the_conversation_recovers(tmp_path):
-    stack = new_stack(tmp_path)
+    stack = private_stack(tmp_path)
     stand_in = StallingActionServer(stack.action_url).start()
     stack.extra_env = {"ACTION_SERVER_URL": f"http://127.0.0.1:{stand_in.port}/webhook", "TURN_TIMEOUT": "10"}
     stack.start()
