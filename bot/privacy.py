@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import logging
 import re
@@ -336,6 +337,10 @@ class TrackerStoreUnavailable(RuntimeError):
     """The database behind the tracker store cannot be reached."""
 
 
+# The attribute a tracker read or saved by this store carries: how many of its events are stored.
+_EVENTS_STORED = "_redacting_store_events_stored"
+
+
 class RedactingTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store that writes user messages redacted, and can forget or purge conversations."""
 
@@ -357,12 +362,28 @@ class RedactingTrackerStore(SQLTrackerStore):
                 for event in self._additional_events(session, tracker):
                     session.add(self._row(tracker.sender_id, event))
                 session.commit()
+            setattr(tracker, _EVENTS_STORED, len(tracker.events))
             logger.debug("conversation stored (redacted)")
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
-        """Rasa's read, with an unreachable database reported to the turn and raised as TrackerStoreUnavailable."""
+        """Rasa's read, with an unreachable database reported to the turn and raised as TrackerStoreUnavailable.
+
+        A tracker read for a turn (the latest session) remembers how many stored events it was built from.
+        """
         with self._database("read"):
-            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+            tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        if tracker is not None and not fetch_events_from_all_sessions:
+            setattr(tracker, _EVENTS_STORED, len(tracker.events))
+        return tracker
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """The events to append. Rasa counts the stored events with a query on every save; a tracker this store
+        has read or saved (under the conversation's lock) already knows how many of its events are stored.
+        """
+        known = tracker.__dict__.get(_EVENTS_STORED)
+        if known is None:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, known, None)
 
     @contextlib.contextmanager
     def _database(self, doing: str) -> Iterator[None]:

@@ -280,6 +280,38 @@ def test_second_turn_appends_only_new_events(sqlite_store):
     assert "Jess" not in "\n".join(rows).replace("[name]", "")
 
 
+def _turns_read_from_the_store(store) -> list:
+    """Three turns as Rasa runs them (read, add, save), the third after a new session starts; the event types
+    of the whole stored conversation."""
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+
+    sender = "read-save-" + uuid.uuid4().hex
+    save(store, make_tracker(sender, planted_events()))
+    for turn, new_session in (("hello", False), ("thanks", False), ("hi again", True)):
+        tracker = asyncio.run(store.retrieve(sender))
+        if new_session:
+            tracker.update(ActionExecuted("action_session_start"))
+            tracker.update(SessionStarted())
+            tracker.update(ActionExecuted("action_listen"))
+        tracker.update(UserUttered(turn, intent={"name": "greet", "confidence": 1.0}))
+        tracker.update(ActionExecuted("utter_greet"))
+        tracker.update(ActionExecuted("action_listen"))
+        save(store, tracker)
+    return [event.type_name for event in asyncio.run(store.retrieve_full_tracker(sender)).events]
+
+
+def test_a_turn_read_from_the_store_appends_exactly_its_new_events(sqlite_store, tmp_path):
+    """The store skips Rasa's count query after a read; what it stores must equal what Rasa's own store does."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    ours = _turns_read_from_the_store(sqlite_store)
+    rasa = _turns_read_from_the_store(SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "r.db")))
+    assert ours == rasa
+    assert len(ours) == len(planted_events()) + 3 * 3 + 3
+    assert ours.count("session_started") == 2
+
+
 def test_stored_event_does_not_change_the_live_event():
     from rasa.shared.core.events import UserUttered
 
