@@ -18,6 +18,9 @@ CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
 RASA_TOKEN ?= change-me-$(shell hostname | md5sum | cut -c1-12)
 
 export RASA_TELEMETRY_ENABLED := false
+# No training cache: Rasa 3.6 restores a cached LogisticRegressionClassifier under its old node name, and the
+# model then fails to load (`...Classifier8.skops` not found) after the pipeline's order changes.
+export RASA_MAX_CACHE_SIZE := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1

@@ -1,6 +1,6 @@
-"""Custom Rasa NLU components: who is talking, and the deterministic safeguarding detector.
+"""Custom Rasa NLU components: who is talking, DIET's safety reading, and the safeguarding detector.
 
-Both run inside the Rasa server, so they work when the action server is down.
+All run inside the Rasa server, so they work when the action server is down.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ FALLBACK_INTENT = "nlu_fallback"
 EVERYDAY_FRAMES = Path(__file__).resolve().parent / "everyday_frames.yml"
 DISCLOSURE_PREFIX = "disclosure_"
 SPACY_DOC = "text_spacy_doc"
+SAFETY_RANKING = "safety_intent_ranking"
 
 
 def _entity(name: str, value: str, extractor: str, start: int = 0, end: int = 0) -> Dict[str, Any]:
@@ -75,15 +76,42 @@ class AudienceExtractor(GraphComponent):
         return messages
 
 
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class KeepSafetyRanking(GraphComponent):
+    """Keeps DIET's intent ranking for the safeguarding detector before the topic classifier replaces it.
+
+    Two readers: DIET reads the whole sentence in context and decides whether a message is a disclosure
+    (with the patterns and the everyday frames, tuned on the safety suites); the logistic-regression classifier
+    after it picks the question's topic, which it does better and more steadily on this data (README).
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> KeepSafetyRanking:
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            message.set(SAFETY_RANKING, list(message.get("intent_ranking") or []))
+        return messages
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False, model_from="SpacyNLP")
 class SafeguardingDetector(GraphComponent):
-    """Sets a disclosure intent when a high-precision pattern fires, whatever DIET predicted.
+    """Sets a disclosure intent when a high-precision pattern fires, whatever the classifiers predicted.
 
-    It also keeps a disclosure that DIET ranked first, even when the FallbackClassifier replaced it, when
-    DIET's confidences for all disclosure intents add up to at least `min_disclosure_mass`. A disclosure
-    that DIET alone saw gets a second look: when an everyday frame (bot/nlu/everyday_frames.yml) matches,
-    the message goes to the fallback answer instead. The parse data gets a `safeguarding` key saying which
-    detector fired and, for patterns, which pattern; or which frame set a DIET-only disclosure aside.
+    It also keeps a disclosure that DIET ranked first (its ranking as KeepSafetyRanking kept it), whatever the
+    topic classifier or the FallbackClassifier made of it, when DIET's confidences for all disclosure intents
+    add up to at least `min_disclosure_mass`. A disclosure that DIET alone saw gets a second look: when an
+    everyday frame (bot/nlu/everyday_frames.yml) matches, the message goes to the fallback answer instead.
+    Only the patterns and DIET decide that a message is a disclosure: a disclosure intent from the topic
+    classifier alone becomes the fallback. The parse data gets a `safeguarding` key saying which detector
+    fired and, for patterns, which pattern; or which frame set a DIET-only disclosure aside.
     """
 
     @staticmethod
@@ -135,19 +163,23 @@ class SafeguardingDetector(GraphComponent):
                 continue
             situation = self._diet_disclosure(message)
             if not situation:
+                if (message.get("intent") or {}).get("name", "").startswith(DISCLOSURE_PREFIX):
+                    self._set_intent(message, FALLBACK_INTENT)
                 continue
             frame = self._frames_for(model).match(doc)
             if frame:
-                self._set_intent(message, FALLBACK_INTENT, keep_confidence=False)
+                self._set_intent(message, FALLBACK_INTENT)
                 message.set("safeguarding", {"set_aside": situation, "frame": frame}, add_to_output=True)
                 continue
-            self._set_intent(message, situation, keep_confidence=True)
+            self._set_intent(message, situation, confidence=self._diet_confidence(message, situation))
             message.set("safeguarding", {"situation": situation, "detector": "diet"}, add_to_output=True)
         return messages
 
     def _diet_disclosure(self, message: Message) -> Optional[str]:
         """The disclosure DIET ranked first (looking past nlu_fallback), when all disclosures together are likely."""
-        ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
+        diet = message.get(SAFETY_RANKING)
+        diet = message.get("intent_ranking") if diet is None else diet
+        ranking = [r for r in diet or [] if r.get("name") != FALLBACK_INTENT]
         if not ranking:
             return None
         best = ranking[0]
@@ -159,9 +191,13 @@ class SafeguardingDetector(GraphComponent):
         return best["name"] if mass >= self._config["min_disclosure_mass"] else None
 
     @staticmethod
-    def _set_intent(message: Message, name: str, keep_confidence: bool = False) -> None:
+    def _diet_confidence(message: Message, name: str) -> float:
+        ranking = message.get(SAFETY_RANKING) or message.get("intent_ranking") or []
+        return next((r["confidence"] for r in ranking if r["name"] == name), 1.0)
+
+    @staticmethod
+    def _set_intent(message: Message, name: str, confidence: float = 1.0) -> None:
         ranking = message.get("intent_ranking") or []
-        confidence = next((r["confidence"] for r in ranking if r["name"] == name), 1.0) if keep_confidence else 1.0
         message.set("intent", {"name": name, "confidence": confidence}, add_to_output=True)
         rest = [r for r in ranking if r["name"] != name]
         message.set("intent_ranking", [{"name": name, "confidence": confidence}, *rest], add_to_output=True)
