@@ -1,4 +1,4 @@
-"""Custom Rasa NLU components: who is talking, DIET's safety reading, and the safeguarding detector.
+"""Custom Rasa NLU components: who is talking, two intent classifiers averaged, and the safeguarding detector.
 
 All run inside the Rasa server, so they work when the action server is down.
 """
@@ -25,7 +25,8 @@ FALLBACK_INTENT = "nlu_fallback"
 EVERYDAY_FRAMES = Path(__file__).resolve().parent / "everyday_frames.yml"
 DISCLOSURE_PREFIX = "disclosure_"
 SPACY_DOC = "text_spacy_doc"
-SAFETY_RANKING = "safety_intent_ranking"
+DIET_RANKING = "diet_intent_ranking"
+RANKING_LENGTH = 10
 
 
 def _entity(name: str, value: str, extractor: str, start: int = 0, end: int = 0) -> Dict[str, Any]:
@@ -76,14 +77,8 @@ class AudienceExtractor(GraphComponent):
         return messages
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class KeepSafetyRanking(GraphComponent):
-    """Keeps DIET's intent ranking for the safeguarding detector before the topic classifier replaces it.
-
-    Two readers: DIET reads the whole sentence in context and decides whether a message is a disclosure
-    (with the patterns and the everyday frames, tuned on the safety suites); the logistic-regression classifier
-    after it picks the question's topic, which it does better and more steadily on this data (README).
-    """
+class _IntentStep(GraphComponent):
+    """A non-trainable step between the intent classifiers."""
 
     @classmethod
     def create(
@@ -92,12 +87,43 @@ class KeepSafetyRanking(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> KeepSafetyRanking:
+    ) -> _IntentStep:
         return cls()
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class KeepDietRanking(_IntentStep):
+    """Keeps DIET's intent ranking before the next classifier replaces it (see AverageIntents)."""
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            message.set(SAFETY_RANKING, list(message.get("intent_ranking") or []))
+            message.set(DIET_RANKING, list(message.get("intent_ranking") or []))
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class AverageIntents(_IntentStep):
+    """The intent is the average of DIET's and logistic regression's confidences.
+
+    The two read differently: DIET reads the words in context and copes with long, rambling messages and
+    with disclosures; logistic regression on the same sparse features is steadier on short questions. On
+    the held-out data the average beats either alone (README), and it is what the fallback and the
+    safeguarding detector after it see.
+    """
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            diet = message.get(DIET_RANKING)
+            if diet is None:
+                continue
+            total: Dict[str, float] = {}
+            for ranking in (diet, message.get("intent_ranking") or []):
+                for entry in ranking:
+                    total[entry["name"]] = total.get(entry["name"], 0.0) + entry.get("confidence", 0.0) / 2
+            ranking = [{"name": n, "confidence": c} for n, c in sorted(total.items(), key=lambda nc: -nc[1])]
+            if ranking:
+                message.set("intent", dict(ranking[0]), add_to_output=True)
+                message.set("intent_ranking", ranking[:RANKING_LENGTH], add_to_output=True)
         return messages
 
 
@@ -105,13 +131,13 @@ class KeepSafetyRanking(GraphComponent):
 class SafeguardingDetector(GraphComponent):
     """Sets a disclosure intent when a high-precision pattern fires, whatever the classifiers predicted.
 
-    It also keeps a disclosure that DIET ranked first (its ranking as KeepSafetyRanking kept it), whatever the
-    topic classifier or the FallbackClassifier made of it, when DIET's confidences for all disclosure intents
-    add up to at least `min_disclosure_mass`. A disclosure that DIET alone saw gets a second look: when an
-    everyday frame (bot/nlu/everyday_frames.yml) matches, the message goes to the fallback answer instead.
-    Only the patterns and DIET decide that a message is a disclosure: a disclosure intent from the topic
-    classifier alone becomes the fallback. The parse data gets a `safeguarding` key saying which detector
-    fired and, for patterns, which pattern; or which frame set a DIET-only disclosure aside.
+    It also keeps a disclosure ranked first, in the average of both classifiers or in DIET's own ranking (the
+    safety suites were tuned on DIET alone; the average must not lose what DIET saw), even when the
+    FallbackClassifier replaced it, when the confidences for all disclosure intents add up to at least
+    `min_disclosure_mass`. A disclosure
+    that the classifiers alone saw gets a second look: when an everyday frame (bot/nlu/everyday_frames.yml)
+    matches, the message goes to the fallback answer instead. The parse data gets a `safeguarding` key saying
+    which detector fired and, for patterns, which pattern; or which frame set a classifier's disclosure aside.
     """
 
     @staticmethod
@@ -161,39 +187,39 @@ class SafeguardingDetector(GraphComponent):
                     add_to_output=True,
                 )
                 continue
-            situation = self._diet_disclosure(message)
+            situation = self._classifier_disclosure(message)
             if not situation:
-                if (message.get("intent") or {}).get("name", "").startswith(DISCLOSURE_PREFIX):
-                    self._set_intent(message, FALLBACK_INTENT)
                 continue
             frame = self._frames_for(model).match(doc)
             if frame:
                 self._set_intent(message, FALLBACK_INTENT)
                 message.set("safeguarding", {"set_aside": situation, "frame": frame}, add_to_output=True)
                 continue
-            self._set_intent(message, situation, confidence=self._diet_confidence(message, situation))
-            message.set("safeguarding", {"situation": situation, "detector": "diet"}, add_to_output=True)
+            self._set_intent(message, situation, confidence=self._confidence(message, situation))
+            message.set("safeguarding", {"situation": situation, "detector": "classifiers"}, add_to_output=True)
         return messages
 
-    def _diet_disclosure(self, message: Message) -> Optional[str]:
-        """The disclosure DIET ranked first (looking past nlu_fallback), when all disclosures together are likely."""
-        diet = message.get(SAFETY_RANKING)
-        diet = message.get("intent_ranking") if diet is None else diet
-        ranking = [r for r in diet or [] if r.get("name") != FALLBACK_INTENT]
-        if not ranking:
+    def _classifier_disclosure(self, message: Message) -> Optional[str]:
+        """A disclosure in the averaged ranking, or else in DIET's own (tuned alone on the safety suites first)."""
+        for ranking in (message.get("intent_ranking"), message.get(DIET_RANKING)):
+            situation = self._disclosure_in(ranking or [])
+            if situation:
+                return situation
+        return None
+
+    def _disclosure_in(self, ranking: List[Dict[str, Any]]) -> Optional[str]:
+        """The disclosure ranked first (looking past nlu_fallback), when all disclosures together are likely."""
+        ranking = [r for r in ranking if r.get("name") != FALLBACK_INTENT]
+        if not ranking or not ranking[0]["name"].startswith(DISCLOSURE_PREFIX):
             return None
-        best = ranking[0]
-        if not best["name"].startswith(DISCLOSURE_PREFIX):
-            return None
-        # DIET may be unsure which disclosure it is ("something happened at a party that i didnt want") while
-        # sure that it is one: what counts is the probability of any disclosure, summed over them all.
+        # A classifier may be unsure which disclosure it is ("something happened at a party that i didnt want")
+        # while sure that it is one: what counts is the probability of any disclosure, summed over them all.
         mass = sum(r.get("confidence", 0) for r in ranking if r["name"].startswith(DISCLOSURE_PREFIX))
-        return best["name"] if mass >= self._config["min_disclosure_mass"] else None
+        return ranking[0]["name"] if mass >= self._config["min_disclosure_mass"] else None
 
     @staticmethod
-    def _diet_confidence(message: Message, name: str) -> float:
-        ranking = message.get(SAFETY_RANKING) or message.get("intent_ranking") or []
-        return next((r["confidence"] for r in ranking if r["name"] == name), 1.0)
+    def _confidence(message: Message, name: str) -> float:
+        return next((r["confidence"] for r in message.get("intent_ranking") or [] if r["name"] == name), 1.0)
 
     @staticmethod
     def _set_intent(message: Message, name: str, confidence: float = 1.0) -> None:

@@ -82,4 +82,4 @@ def test_parse_data_says_which_detector_fired(stack, case):
     )
     parsed = r.json()
     assert parsed["intent"]["name"].startswith("disclosure_")
-    assert parsed["safeguarding"]["detector"] in ("patterns", "diet")
+    assert parsed["safeguarding"]["detector"] in ("patterns", "classifiers")

@@ -1,10 +1,10 @@
-"""Two readers: DIET's ranking (kept by KeepSafetyRanking) decides disclosures; the topic classifier cannot."""
+"""DIET and logistic regression averaged; the detector reads the average, and the patterns still win."""
 
 import pytest
 from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.components import SAFETY_RANKING, KeepSafetyRanking, SafeguardingDetector
+from bot.nlu.components import DIET_RANKING, AverageIntents, KeepDietRanking, SafeguardingDetector
 from bot.nlu.pipeline import build
 
 
@@ -22,68 +22,88 @@ def _ranking(*pairs):
     return [{"name": name, "confidence": confidence} for name, confidence in pairs]
 
 
-def _read(model, detector, text, diet, topic):
-    """One message through the last steps of the pipeline: DIET's ranking kept, then the topic classifier's."""
+def _classify(text, diet, regression):
+    """One message through the classifier steps: DIET's ranking kept, the regression's, then the average."""
     message = Message(data={"text": text})
-    message.set("intent_ranking", _ranking(*diet))
-    message.set("intent", {"name": diet[0][0], "confidence": diet[0][1]})
-    KeepSafetyRanking().process([message])
-    message.set("intent_ranking", _ranking(*topic))
-    message.set("intent", {"name": topic[0][0], "confidence": topic[0][1]})
-    detector.process([message], model)
+    for ranking, step in ((diet, KeepDietRanking()), (regression, AverageIntents())):
+        message.set("intent_ranking", _ranking(*ranking))
+        message.set("intent", {"name": ranking[0][0], "confidence": ranking[0][1]})
+        step.process([message])
     return message
 
 
-def test_diet_disclosure_wins_over_the_topic_classifier(model, detector):
-    message = _read(
-        model,
-        detector,
+def test_the_average_of_both_rankings_decides():
+    message = _classify(
+        "do i have to give my real name if i report something to ceop",
+        diet=[("help_ceop", 0.55), ("help_self_harm_worry", 0.11)],
+        regression=[("consent_pressure", 0.58), ("help_ceop", 0.34)],
+    )
+    assert message.get("intent")["name"] == "help_ceop"
+    assert message.get("intent")["confidence"] == pytest.approx(0.445)
+    assert [r["name"] for r in message.get("intent_ranking")][:3] == [
+        "help_ceop",
+        "consent_pressure",
+        "help_self_harm_worry",
+    ]
+
+
+def test_an_intent_only_one_classifier_ranks_counts_half():
+    message = _classify("hi", diet=[("greet", 0.9), ("goodbye", 0.1)], regression=[("greet", 0.5), ("thanks", 0.5)])
+    ranking = {r["name"]: r["confidence"] for r in message.get("intent_ranking")}
+    assert ranking == pytest.approx({"greet": 0.7, "thanks": 0.25, "goodbye": 0.05})
+
+
+def test_without_diet_the_ranking_is_left_alone():
+    message = Message(data={"text": "hi"})
+    message.set("intent_ranking", _ranking(("greet", 0.6)))
+    AverageIntents().process([message])
+    assert message.get("intent_ranking") == _ranking(("greet", 0.6))
+
+
+def test_a_disclosure_both_half_see_is_caught(model, detector):
+    message = _classify(
         "the thing from last week",
-        diet=[("disclosure_abuse", 0.3), ("disclosure_pressure_images", 0.2), ("consent_what_is", 0.1)],
-        topic=[("consent_what_is", 0.7), ("disclosure_abuse", 0.1)],
+        diet=[("deny", 0.12), ("disclosure_abuse", 0.11), ("disclosure_self_harm", 0.08)],
+        regression=[("disclosure_self_harm", 0.96), ("consent_saying_no", 0.02)],
     )
-    assert message.get("intent")["name"] == "disclosure_abuse"
-    assert message.get("intent")["confidence"] == 0.3, "the confidence is DIET's"
-    assert message.get("safeguarding")["detector"] == "diet"
+    detector.process([message], model)
+    assert message.get("intent")["name"] == "disclosure_self_harm"
+    assert message.get("safeguarding")["detector"] == "classifiers"
 
 
-def test_a_disclosure_from_the_topic_classifier_alone_becomes_the_fallback(model, detector):
-    message = _read(
-        model,
-        detector,
-        "i want to dye my hair blue",
-        diet=[("out_of_scope", 0.8), ("disclosure_self_harm", 0.1)],
-        topic=[("disclosure_self_harm", 0.6), ("out_of_scope", 0.3)],
+def test_a_disclosure_diet_alone_sees_is_still_caught(model, detector):
+    message = _classify(
+        "the thing from last week",
+        diet=[("disclosure_pressure_images", 0.5), ("disclosure_grooming", 0.2)],
+        regression=[("relationships_crush_dating", 0.9)],
     )
-    assert message.get("intent")["name"] == "nlu_fallback"
+    assert message.get("intent")["name"] == "relationships_crush_dating"
+    detector.process([message], model)
+    assert message.get("intent")["name"] == "disclosure_pressure_images"
 
 
-def test_the_topic_classifier_answers_questions(model, detector):
-    message = _read(
-        model,
-        detector,
-        "is it normal to argue with my boyfriend",
-        diet=[("relationships_unhealthy_signs", 0.5), ("relationships_healthy_signs", 0.4)],
-        topic=[("relationships_healthy_signs", 0.6), ("relationships_unhealthy_signs", 0.3)],
+def test_no_disclosure_in_either_ranking_is_left_alone(model, detector):
+    message = _classify(
+        "the thing from last week",
+        diet=[("relationships_crush_dating", 0.6), ("disclosure_grooming", 0.3)],
+        regression=[("relationships_crush_dating", 0.9)],
     )
-    assert message.get("intent")["name"] == "relationships_healthy_signs"
+    detector.process([message], model)
+    assert message.get("intent")["name"] == "relationships_crush_dating"
     assert message.get("safeguarding") is None
 
 
-def test_patterns_win_over_both(model, detector):
-    message = _read(
-        model,
-        detector,
-        "someone leaked my nudes",
-        diet=[("law_what_counts", 0.9)],
-        topic=[("law_what_counts", 0.9)],
+def test_patterns_win_over_both_classifiers(model, detector):
+    message = _classify(
+        "someone leaked my nudes", diet=[("law_what_counts", 0.9)], regression=[("law_what_counts", 0.9)]
     )
+    detector.process([message], model)
     assert message.get("intent")["name"] == "disclosure_image_shared"
     assert message.get("safeguarding")["detector"] == "patterns"
 
 
-def test_safety_ranking_is_not_in_the_parse_output():
+def test_diet_ranking_is_not_in_the_parse_output():
     message = Message(data={"text": "hi"})
     message.set("intent_ranking", _ranking(("greet", 1.0)))
-    KeepSafetyRanking().process([message])
-    assert SAFETY_RANKING not in message.as_dict(only_output_properties=True)
+    KeepDietRanking().process([message])
+    assert DIET_RANKING not in message.as_dict(only_output_properties=True)
