@@ -40,13 +40,8 @@ def _entity(name: str, value: str, extractor: str, start: int = 0, end: int = 0)
     }
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class AudienceExtractor(GraphComponent):
-    """Turns `metadata.audience` / `metadata.age`, and a pupil's "I'm 13", into `audience` and `age_band` entities.
-
-    The slots of the same names fill from these entities, so the audience contract needs no action server.
-    The exact age is not kept: only its band.
-    """
+class _Stateless(GraphComponent):
+    """A pipeline step with no settings and nothing to train."""
 
     @classmethod
     def create(
@@ -55,8 +50,17 @@ class AudienceExtractor(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> AudienceExtractor:
+    ) -> _Stateless:
         return cls()
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class AudienceExtractor(_Stateless):
+    """Turns `metadata.audience` / `metadata.age`, and a pupil's "I'm 13", into `audience` and `age_band` entities.
+
+    The slots of the same names fill from these entities, so the audience contract needs no action server.
+    The exact age is not kept: only its band.
+    """
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -77,22 +81,8 @@ class AudienceExtractor(GraphComponent):
         return messages
 
 
-class _IntentStep(GraphComponent):
-    """A non-trainable step between the intent classifiers."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> _IntentStep:
-        return cls()
-
-
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class KeepDietRanking(_IntentStep):
+class KeepDietRanking(_Stateless):
     """Keeps DIET's intent ranking before the next classifier replaces it (see AverageIntents)."""
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -102,7 +92,7 @@ class KeepDietRanking(_IntentStep):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class AverageIntents(_IntentStep):
+class AverageIntents(_Stateless):
     """The intent is the average of DIET's and logistic regression's confidences.
 
     The two read differently: DIET reads the words in context and copes with long, rambling messages and
