@@ -124,10 +124,10 @@ class SafeguardingDetector(GraphComponent):
     It also keeps a disclosure ranked first, in the average of both classifiers or in DIET's own ranking (the
     safety suites were tuned on DIET alone; the average must not lose what DIET saw), even when the
     FallbackClassifier replaced it, when the confidences for all disclosure intents add up to at least
-    `min_disclosure_mass`. A disclosure
-    that the classifiers alone saw gets a second look: when an everyday frame (bot/nlu/everyday_frames.yml)
-    matches, the message goes to the fallback answer instead. The parse data gets a `safeguarding` key saying
-    which detector fired and, for patterns, which pattern; or which frame set a classifier's disclosure aside.
+    `min_disclosure_mass`. A disclosure that the classifiers alone saw gets a second look: when an everyday
+    frame (bot/nlu/everyday_frames.yml) matches, the message goes to the fallback answer instead. The parse
+    data gets a `safeguarding` key saying which detector fired and, for patterns, which pattern; or which frame
+    set a classifier's disclosure aside.
     """
 
     @staticmethod
@@ -209,7 +209,12 @@ class SafeguardingDetector(GraphComponent):
 
     @staticmethod
     def _confidence(message: Message, name: str) -> float:
-        return next((r["confidence"] for r in message.get("intent_ranking") or [] if r["name"] == name), 1.0)
+        """The averaged confidence of an intent, or DIET's when the average did not rank it."""
+        for ranking in (message.get("intent_ranking"), message.get(DIET_RANKING)):
+            found = [r["confidence"] for r in ranking or [] if r["name"] == name]
+            if found:
+                return found[0]
+        return 1.0
 
     @staticmethod
     def _set_intent(message: Message, name: str, confidence: float = 1.0) -> None:
