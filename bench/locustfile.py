@@ -41,14 +41,21 @@ class ConversationUser(FastHttpUser):
 
 
 class ParseUser(FastHttpUser):
-    """The floor: NLU alone through /model/parse, no dialogue, no action server, no tracker store."""
+    """The floor: NLU alone through /model/parse, no dialogue, no action server, no tracker store.
+
+    With several Rasa servers (BENCH_PARSE_SERVERS, space-separated URLs), the users are spread over them.
+    """
 
     wait_time = constant(0)
+    started = itertools.count()
 
     def on_start(self):
         texts = [text for conversation in CONVERSATIONS for text in conversation["turns"]]
         self.queue = itertools.cycle(texts)
+        servers = os.environ.get("BENCH_PARSE_SERVERS", "").split() or [""]
+        self.server = servers[next(self.started) % len(servers)]
 
     @task
     def parse(self):
-        self.client.post(f"/model/parse?token={TOKEN}", json={"text": next(self.queue)}, name="parse")
+        url = f"{self.server}/model/parse?token={TOKEN}"
+        self.client.post(url, json={"text": next(self.queue)}, name="parse")

@@ -28,7 +28,8 @@ from pathlib import Path
 import requests
 
 from bench import memory, report
-from bot.serve import Stack, free_port
+from bot.serve import TUNED_ENV, Stack, free_port
+from tests.servers import NginxBalancer, PostgresCluster, RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -45,54 +46,91 @@ class Variant:
     label: str
     model: Path
     endpoints: str
-    workers: int = 1
+    workers: int = 1  # Sanic workers per Rasa server
+    servers: int = 1  # Rasa servers; more than one are put behind nginx
     services: bool = False  # needs Redis and PostgreSQL
+    env: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict)
 
 
 VARIANTS = [
     Variant("baseline", "Rasa defaults (rasa init config), 1 process", BASELINE_MODEL, "bench/endpoints.baseline.yml"),
-    Variant("ours_1", "ours, 1 process (as `make run`)", OUR_MODEL, "endpoints.yml"),
+    Variant("ours_1", "ours, 1 process (as `make run`)", OUR_MODEL, "endpoints.yml", env=TUNED_ENV),
     Variant(
         "ours",
-        "ours, 2 workers + Redis lock + PostgreSQL",
+        "ours, 2 Rasa servers behind nginx + Redis lock + PostgreSQL",
         OUR_MODEL,
         "deploy/endpoints.scale.yml",
-        workers=2,
+        servers=2,
         services=True,
+        env=TUNED_ENV,
     ),
 ]
 
 
-def serve(variant: Variant, workdir: Path, extra_env: dict, rss: memory.PeakRSS) -> tuple[Stack, float]:
-    """Start the variant's action and Rasa servers; seconds from start until a real turn is answered."""
-    stack = Stack(
-        free_port(),
-        free_port(),
-        model=str(variant.model),
-        token=TOKEN,
-        tracker_db=str(workdir / f"{variant.key}.db"),
-        endpoints=variant.endpoints,
-        log_dir=workdir,
-        extra_env={"SANIC_WORKERS": str(variant.workers), **extra_env},
-    )
+@dataclass
+class Served:
+    """A variant's running servers and the URL its clients use."""
+
+    stacks: list
+    url: str = ""
+    balancer: object = None
+
+    def stop(self) -> None:
+        if self.balancer:
+            self.balancer.stop()
+        for stack in self.stacks:
+            stack.stop()
+
+
+def serve(variant: Variant, workdir: Path, extra_env: dict, rss: memory.PeakRSS, served: Served) -> float:
+    """Start the variant's servers into `served`; seconds from start until a real turn is answered.
+
+    One action server; one Rasa server, or several behind nginx with the deployment's own site
+    (deploy/compose/nginx.conf, least connections), as deploy/ runs them.
+    """
+    action_port = free_port()
+    stacks = served.stacks
+    for i in range(variant.servers):
+        logs = workdir / f"{variant.key}-{i}"
+        logs.mkdir()
+        stacks.append(
+            Stack(
+                free_port(),
+                action_port,
+                model=str(variant.model),
+                token=TOKEN,
+                tracker_db=str(workdir / f"{variant.key}.db"),
+                endpoints=variant.endpoints,
+                log_dir=logs,
+                extra_env={"SANIC_WORKERS": str(variant.workers), **variant.env, **extra_env},
+            )
+        )
     start = time.monotonic()
-    stack.start()
-    rss.watch(stack)
-    stack.wait_ready(timeout=600)
+    stacks[0].start_actions()
+    for stack in stacks:
+        stack.start_rasa()
+        rss.watch(stack)
+    for stack in stacks:
+        stack.wait_ready(timeout=600)
+    served.url = stacks[0].rasa_url
+    if len(stacks) > 1:
+        addresses = [f"127.0.0.1:{stack.rasa_port}" for stack in stacks]
+        served.balancer = NginxBalancer(addresses, channels=addresses[0]).start()
+        served.url = served.balancer.url
     while True:
         try:
             reply = requests.post(
-                f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": "bench-ready", "message": "hi"}, timeout=30
+                f"{served.url}/webhooks/rest/webhook", json={"sender": "bench-ready", "message": "hi"}, timeout=30
             )
             if reply.ok and reply.json():
-                return stack, time.monotonic() - start
+                return time.monotonic() - start
         except requests.RequestException:
             pass
         time.sleep(0.2)
 
 
-def locust(user_class: str, url: str, users: int, seconds: int, workdir: Path) -> dict:
+def locust(user_class: str, url: str, users: int, seconds: int, workdir: Path, **env: str) -> dict:
     """Run Locust headless; the aggregated figures from its CSV."""
     prefix = workdir / f"{user_class}-{users}-{time.monotonic_ns()}"
     done = subprocess.run(
@@ -120,7 +158,7 @@ def locust(user_class: str, url: str, users: int, seconds: int, workdir: Path) -
             user_class,
         ],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "BENCH_TOKEN": TOKEN},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "BENCH_TOKEN": TOKEN, **env},
         capture_output=True,  # Locust prints its own summary; ours is shorter
         text=True,
     )
@@ -143,24 +181,25 @@ def nlu_macro_f1(model: Path, workdir: Path) -> float:
 
 
 def bench_variant(variant: Variant, levels: list[int], seconds: int, workdir: Path, env: dict, floor: bool) -> None:
-    stack = None
+    served = Served([])
     with memory.PeakRSS() as rss:
         try:
-            stack, ready = serve(variant, workdir, env, rss)
+            ready = serve(variant, workdir, env, rss, served)
             variant.results["ready_s"] = ready
             print(f"{variant.key}: ready in {ready:.1f} s", flush=True)
             for users in levels:
-                figures = locust("ConversationUser", stack.rasa_url, users, seconds, workdir)
+                figures = locust("ConversationUser", served.url, users, seconds, workdir)
                 variant.results.setdefault("turn", {})[str(users)] = figures
                 print(f"{variant.key}: {users:>3} conversations {report.line(figures)}", flush=True)
             if floor:
+                # /model/parse is not public behind nginx: each simulated user asks one Rasa server directly.
+                servers = " ".join(stack.rasa_url for stack in served.stacks)
                 for users in levels:
-                    figures = locust("ParseUser", stack.rasa_url, users, seconds, workdir)
+                    figures = locust("ParseUser", served.url, users, seconds, workdir, BENCH_PARSE_SERVERS=servers)
                     variant.results.setdefault("parse", {})[str(users)] = figures
                     print(f"{variant.key}: {users:>3} x /model/parse {report.line(figures)}", flush=True)
         finally:
-            if stack:
-                stack.stop()
+            served.stop()
     variant.results["peak_rss_mb"] = rss.peak_mb
 
 
@@ -169,12 +208,17 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=20, help="measured seconds per concurrency level")
     ap.add_argument("--levels", type=int, nargs="+", default=[1, 8, 32, 128])
     ap.add_argument("--no-readme", action="store_true", help="do not rewrite the README's bench section")
+    ap.add_argument(
+        "--only",
+        nargs="+",
+        choices=[v.key for v in VARIANTS],
+        help="a trial of some variants: no NLU scores, no README",
+    )
     args = ap.parse_args()
-    for variant in VARIANTS:
+    variants = [v for v in VARIANTS if not args.only or v.key in args.only]
+    for variant in variants:
         if not variant.model.exists():
             sys.exit(f"missing {variant.model.relative_to(ROOT)}: run `make bench`, which trains it")
-
-    from tests.servers import PostgresCluster, RedisServer
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     postgres, redis = PostgresCluster(db="assistant_bench"), RedisServer()
@@ -182,10 +226,10 @@ def main() -> int:
         postgres.start()
         redis.start()
         services_env = {**postgres.env(), **redis.env()}
-        f1 = {model: nlu_macro_f1(model, workdir) for model in {v.model for v in VARIANTS}}
-        for variant in VARIANTS:
-            variant.results["nlu_macro_f1"] = f1[variant.model]
-        for variant in VARIANTS:
+        f1 = {} if args.only else {model: nlu_macro_f1(model, workdir) for model in {v.model for v in variants}}
+        for variant in variants:
+            variant.results["nlu_macro_f1"] = f1.get(variant.model)
+        for variant in variants:
             env = services_env if variant.services else {}
             bench_variant(variant, args.levels, args.seconds, workdir, env, floor=variant.key == "ours")
     finally:
@@ -196,8 +240,11 @@ def main() -> int:
         "machine": report.machine(),
         "seconds_per_level": args.seconds,
         "levels": args.levels,
-        "variants": {v.key: {"label": v.label, **v.results} for v in VARIANTS},
+        "variants": {v.key: {"label": v.label, **v.results} for v in variants},
     }
+    if args.only:
+        print(json.dumps(results["variants"], indent=1))
+        return 0
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     report.plot(results, ROOT / "docs" / "bench.png")
     table = report.markdown(results)

@@ -21,7 +21,7 @@ import re
 from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -339,6 +339,7 @@ class TrackerStoreUnavailable(RuntimeError):
 
 # The attribute a tracker read or saved by this store carries: how many of its events are stored.
 _EVENTS_STORED = "_redacting_store_events_stored"
+_MAX_UNSEEN = 10_000
 
 
 class RedactingTrackerStore(SQLTrackerStore):
@@ -347,38 +348,56 @@ class RedactingTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         install_log_filter()
         super().__init__(*args, **kwargs)
+        self._unseen: set = set()  # conversations read empty in this process, not yet saved
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Append the tracker's new events, redacted. The tracker itself keeps the original text.
+        """Append the tracker's new events, redacted, in one insert. The tracker itself keeps the original text.
 
         Nothing is written for a turn whose conversation could not be read, and a failed write is reported
         to the turn rather than raised: Rasa would otherwise keep an unredacted copy in memory.
         """
         if store_failed():
             return
+        if tracker.__dict__.get(_EVENTS_STORED) is None and tracker.sender_id in self._unseen:
+            # The tracker Rasa has just created for a conversation this store found empty: its first event is
+            # written with the rest of the turn, in the turn's own save (the conversation's lock is held).
+            self._unseen.discard(tracker.sender_id)
+            setattr(tracker, _EVENTS_STORED, 0)
+            if len(tracker.events) == 1 and isinstance(tracker.events[0], ActionExecuted):
+                return
         await self.stream_events(tracker)
         with contextlib.suppress(TrackerStoreUnavailable), self._database("store"):
             with self.session_scope() as session:
-                for event in self._additional_events(session, tracker):
-                    session.add(self._row(tracker.sender_id, event))
+                rows = [self._row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
+                if rows:
+                    session.execute(self.SQLEvent.__table__.insert(), rows)
                 session.commit()
             setattr(tracker, _EVENTS_STORED, len(tracker.events))
             logger.debug("conversation stored (redacted)")
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
-        """Rasa's read, with an unreachable database reported to the turn and raised as TrackerStoreUnavailable.
+        """Rasa's query (the latest session, or all), reading only the events' data column, not whole rows.
 
-        A tracker read for a turn (the latest session) remembers how many stored events it was built from.
+        An unreachable database is reported to the turn and raised as TrackerStoreUnavailable. A tracker read
+        for a turn (the latest session) remembers how many stored events it was built from.
         """
-        with self._database("read"):
-            tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
-        if tracker is not None and not fetch_events_from_all_sessions:
+        with self._database("read"), self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
+            stored = [json.loads(row.data) for row in query.with_entities(self.SQLEvent.data)]
+        if not stored or not self.domain:
+            if not fetch_events_from_all_sessions:
+                if len(self._unseen) >= _MAX_UNSEEN:
+                    self._unseen.clear()
+                self._unseen.add(sender_id)
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, stored, self.domain.slots)
+        if not fetch_events_from_all_sessions:
             setattr(tracker, _EVENTS_STORED, len(tracker.events))
         return tracker
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         """The events to append. Rasa counts the stored events with a query on every save; a tracker this store
-        has read or saved (under the conversation's lock) already knows how many of its events are stored.
+        has read or saved, or found new (under the conversation's lock), already knows how many are stored.
         """
         known = tracker.__dict__.get(_EVENTS_STORED)
         if known is None:
@@ -396,17 +415,19 @@ class RedactingTrackerStore(SQLTrackerStore):
             report_store_failure(cause)
             raise TrackerStoreUnavailable(f"the tracker store is unavailable ({cause})") from None
 
-    def _row(self, sender_id: str, event: Event) -> SQLTrackerStore.SQLEvent:
+    @staticmethod
+    def _row(sender_id: str, event: Event) -> Dict[str, Any]:
+        """The events table's columns for one event, its data redacted."""
         data = stored_event(event.as_dict())
         intent = (data.get("parse_data") or {}).get("intent") or {}
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=event.type_name,
-            timestamp=data.get("timestamp"),
-            intent_name=intent.get(INTENT_NAME_KEY),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": intent.get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
 
     async def _stream_new_events(self, event_broker: Any, new_events: List[Event], sender_id: str) -> None:
         """An event broker gets the same redacted events as the database."""

@@ -14,7 +14,7 @@ import uuid
 import pytest
 import requests
 
-from bot.serve import Stack, free_port
+from bot.serve import TUNED_ENV, Stack, free_port
 from tests.servers import NginxBalancer, PostgresCluster, RedisServer
 
 TOKEN = "scale-test-token"
@@ -34,7 +34,7 @@ def cluster(tmp_path_factory):
     postgres, redis = PostgresCluster(db="assistant_scale"), RedisServer()
     postgres.start()
     redis.start()
-    env = {**postgres.env(), **redis.env(), "SANIC_WORKERS": "1"}
+    env = {**postgres.env(), **redis.env(), "SANIC_WORKERS": "1", **TUNED_ENV}
     action_port = free_port()
     servers = {}
     for name in ("a", "b"):

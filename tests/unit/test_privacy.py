@@ -312,6 +312,36 @@ def test_a_turn_read_from_the_store_appends_exactly_its_new_events(sqlite_store,
     assert ours.count("session_started") == 2
 
 
+def _new_conversation(store, rows_after_create: list) -> list:
+    """Two turns of a conversation the store has never seen, through Rasa's wrapper as the server uses it."""
+    from rasa.core.tracker_store import FailSafeTrackerStore
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    wrapped, sender = FailSafeTrackerStore(store), "new-" + uuid.uuid4().hex
+    for turn in ("hello", "thanks"):
+        tracker = asyncio.run(wrapped.get_or_create_tracker(sender))
+        rows_after_create.append(sum(sender in row for row in raw_rows(store)))
+        tracker.update(UserUttered(turn, intent={"name": "greet", "confidence": 1.0}))
+        tracker.update(ActionExecuted("utter_greet"))
+        tracker.update(ActionExecuted("action_listen"))
+        asyncio.run(wrapped.save(tracker))
+    return [event.as_dict()["event"] for event in asyncio.run(store.retrieve_full_tracker(sender)).events]
+
+
+def test_a_new_conversation_is_written_once_a_turn_and_stored_as_rasa_stores_it(sqlite_store, tmp_path):
+    """Rasa writes a new tracker's first event at once; ours writes it with the turn. Same events in the end."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    ours_created, rasas_created = [], []
+    ours = _new_conversation(sqlite_store, ours_created)
+    rasas = _new_conversation(
+        SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "r.db")), rasas_created
+    )
+    assert ours == rasas == ["action", "user", "action", "action", "user", "action", "action"]
+    assert ours_created == [0, 4]  # nothing before the first turn is saved; then that turn's four events
+
+
 def test_stored_event_does_not_change_the_live_event():
     from rasa.shared.core.events import UserUttered
 

@@ -1,0 +1,87 @@
+"""Work taken out of every message must leave the results exactly as they were (bench/ measures the gain)."""
+
+import numpy as np
+import pytest
+import scipy.sparse
+from jsonschema import ValidationError, validators
+from rasa.core.actions.action import RemoteAction
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.nlu.components import SentenceLogisticRegression
+
+
+def _message(text, intent, rng):
+    """A message with two featurizers' sequence and sentence features, as Rasa's pipeline leaves them."""
+    message = Message(data={"text": text, "intent": intent})
+    tokens = len(text.split())
+    for origin, width in (("words", 40), ("chars", 90)):
+        sequence = scipy.sparse.random(tokens, width, density=0.2, format="coo", random_state=rng)
+        sentence = scipy.sparse.random(1, width, density=0.3, format="coo", random_state=rng)
+        message.add_features(Features(sequence, "sequence", "text", origin))
+        message.add_features(Features(sentence, "sentence", "text", origin))
+    return message
+
+
+@pytest.fixture(scope="module")
+def messages():
+    rng = np.random.RandomState(7)
+    texts = ["what is consent", "are nudes illegal for under 18s", "hi", "who can i talk to at school"] * 10
+    return [_message(text, f"intent_{i % 4}", rng) for i, text in enumerate(texts)]
+
+
+def _classifier(cls, tmp_path, name):
+    (tmp_path / name).mkdir()
+    storage = LocalModelStorage(tmp_path / name)
+    context = ExecutionContext(GraphSchema({}), node_name=name)
+    config = {**cls.get_default_config(), "max_iter": 500, "random_state": 42}
+    return cls.create(config, storage, Resource(name), context), storage, context
+
+
+def test_the_row_is_rasas_sentence_row(messages, tmp_path):
+    ours, _, _ = _classifier(SentenceLogisticRegression, tmp_path, "ours")
+    rasas, _, _ = _classifier(LogisticRegressionClassifier, tmp_path, "rasas")
+    assert (ours._create_X(messages) != rasas._create_X(messages)).nnz == 0
+    assert ours._create_X(messages).shape == (len(messages), 130)
+
+
+def test_trained_and_loaded_the_predictions_are_rasas(messages, tmp_path):
+    data = TrainingData(training_examples=messages)
+    ours, storage, context = _classifier(SentenceLogisticRegression, tmp_path, "ours")
+    rasas, _, _ = _classifier(LogisticRegressionClassifier, tmp_path, "rasas")
+    ours.train(data)
+    rasas.train(data)
+    loaded = SentenceLogisticRegression.load(ours.config, storage, Resource("ours"), context)
+    assert loaded.clf.coef_.flags.f_contiguous  # so the transposed weights are read in place, not copied
+    assert loaded.clf.coef_.T.ravel().base is not None
+    expected = rasas.clf.predict_proba(rasas._create_X(messages))
+    assert np.array_equal(loaded.clf.predict_proba(loaded._create_X(messages)), expected)
+    scored = loaded.process(messages[:4])
+    assert [m.get("intent")["name"] for m in scored] == [rasas.clf.classes_[i] for i in expected[:4].argmax(axis=1)]
+
+
+def test_an_action_reply_is_still_checked_against_rasas_schema():
+    action = RemoteAction("action_answer", EndpointConfig("http://localhost:1/webhook"))
+    assert action._validate_action_result({"events": [{"event": "slot", "name": "quiz", "value": None}]})
+    assert action._validate_action_result({"responses": [{"text": "hello"}]})
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": [{"event": "no_such_event"}]})
+    with pytest.raises(ValidationError):
+        action._validate_action_result({"responses": "not a list"})
+
+
+def test_rasas_schema_is_checked_once_not_per_reply(monkeypatch):
+    action = RemoteAction("action_answer", EndpointConfig("http://localhost:1/webhook"))
+    action._validate_action_result({"responses": []})
+    cls = validators.validator_for(RemoteAction.action_response_format_spec())
+    checked = []
+    monkeypatch.setattr(cls, "check_schema", classmethod(lambda c, schema: checked.append(schema)))
+    for _ in range(3):
+        action._validate_action_result({"responses": [{"text": "hello"}]})
+    assert checked == []
