@@ -1,5 +1,7 @@
 """Custom Rasa NLU components: who is talking, two intent classifiers averaged, and the safeguarding detector.
 
+The two classifiers themselves are Rasa's, made quicker to load and to run, in bot/nlu/classifiers.py.
+
 All run inside the Rasa server, so they work when the action server is down.
 """
 
@@ -9,16 +11,12 @@ import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.utils.spacy_utils import SpacyModel
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from scipy.sparse import csr_matrix, hstack, vstack
 
 from bot.audience import age_band, parse_age, parse_audience
 from bot.rasa_runtime import use_checked_schema
@@ -95,40 +93,6 @@ class KeepDietRanking(_Stateless):
         for message in messages:
             message.set(DIET_RANKING, list(message.get("intent_ranking") or []))
         return messages
-
-
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class SentenceLogisticRegression(LogisticRegressionClassifier):
-    """Rasa's LogisticRegressionClassifier, reading the same features at under half the cost per message.
-
-    Rasa's builds each message's row by combining the sequence features too (one row per token), only to
-    keep the sentence row; this reads the sentence features alone. And scikit-learn multiplies the row by
-    the transposed weights, which it copies (about 6 MB here) on every message unless they are stored
-    column-major, so they are stored that way once, after training or loading.
-    """
-
-    def _create_X(self, messages: List[Message]) -> csr_matrix:
-        rows = []
-        for message in messages:
-            sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
-            parts = [f.features if f.is_sparse() else csr_matrix(f.features) for f in sentence]
-            rows.append(hstack(parts, format="csr") if parts else csr_matrix((1, 0)))
-        return vstack(rows, format="csr")
-
-    def train(self, training_data: Any) -> Resource:
-        resource = super().train(training_data)
-        self._column_major_weights()
-        return resource
-
-    @classmethod
-    def load(cls, *args: Any, **kwargs: Any) -> SentenceLogisticRegression:
-        component = super().load(*args, **kwargs)
-        component._column_major_weights()
-        return component
-
-    def _column_major_weights(self) -> None:
-        if hasattr(self.clf, "coef_"):
-            self.clf.coef_ = np.asfortranarray(self.clf.coef_)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

@@ -1,4 +1,4 @@
-"""Work taken out of every message must leave the results exactly as they were (bench/ measures the gain)."""
+"""Work taken out of every message, or out of loading, must leave the results exactly as they were (bench/ measures)."""
 
 import numpy as np
 import pytest
@@ -8,13 +8,15 @@ from rasa.core.actions.action import RemoteAction
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.diet_classifier import DIETClassifier
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.nlu.components import SentenceLogisticRegression
+import bot.nlu.components  # noqa: F401  (a Rasa server imports it with the model; the import installs the schema check)
+from bot.nlu.classifiers import QuickLoadingDIET, SentenceLogisticRegression
 
 
 def _message(text, intent, rng):
@@ -29,18 +31,18 @@ def _message(text, intent, rng):
     return message
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def messages():
     rng = np.random.RandomState(7)
     texts = ["what is consent", "are nudes illegal for under 18s", "hi", "who can i talk to at school"] * 10
     return [_message(text, f"intent_{i % 4}", rng) for i, text in enumerate(texts)]
 
 
-def _classifier(cls, tmp_path, name):
+def _classifier(cls, tmp_path, name, **settings):
     (tmp_path / name).mkdir()
     storage = LocalModelStorage(tmp_path / name)
     context = ExecutionContext(GraphSchema({}), node_name=name)
-    config = {**cls.get_default_config(), "max_iter": 500, "random_state": 42}
+    config = {**cls.get_default_config(), **(settings or {"max_iter": 500, "random_state": 42})}
     return cls.create(config, storage, Resource(name), context), storage, context
 
 
@@ -64,6 +66,23 @@ def test_trained_and_loaded_the_predictions_are_rasas(messages, tmp_path):
     assert np.array_equal(loaded.clf.predict_proba(loaded._create_X(messages)), expected)
     scored = loaded.process(messages[:4])
     assert [m.get("intent")["name"] for m in scored] == [rasas.clf.classes_[i] for i in expected[:4].argmax(axis=1)]
+
+
+def test_diet_loaded_quickly_predicts_as_rasas_load_does(messages, tmp_path):
+    settings = {"epochs": 2, "entity_recognition": False, "random_seed": 42, "number_of_transformer_layers": 1}
+    trained, storage, context = _classifier(QuickLoadingDIET, tmp_path, "diet", **settings)
+    trained.train(TrainingData(training_examples=messages))
+    quick = QuickLoadingDIET.load(trained.component_config, storage, Resource("diet"), context)
+    # the same files loaded Rasa's way: its own network class, built with a traced training step
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(QuickLoadingDIET, "model_class", staticmethod(DIETClassifier.model_class))
+        slow = QuickLoadingDIET.load(trained.component_config, storage, Resource("diet"), context)
+    assert type(quick.model).__name__ == "_EagerlyBuiltDIET" and type(slow.model).__name__ == "DIET"
+    assert not quick.model.run_eagerly  # predictions run as a traced function, as Rasa's do
+    fresh = [Message(data={"text": m.get("text")}, features=list(m.features)) for m in messages[:8]]
+    again = [Message(data={"text": m.get("text")}, features=list(m.features)) for m in messages[:8]]
+    for ours, theirs in zip(quick.process(fresh), slow.process(again)):
+        assert ours.get("intent_ranking") == theirs.get("intent_ranking")
 
 
 def test_an_action_reply_is_still_checked_against_rasas_schema():
