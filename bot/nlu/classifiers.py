@@ -14,7 +14,7 @@ tests/unit/test_per_message_costs.py checks both against Rasa's own classes.
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, Dict, List
 
 import numpy as np
 import tensorflow as tf
@@ -58,7 +58,7 @@ class SentenceLogisticRegression(LogisticRegressionClassifier):
     @classmethod
     def load(
         cls,
-        config: dict,
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
