@@ -68,7 +68,8 @@ def markdown(results: dict) -> str:
             )
     floor = results["variants"]["ours"].get("parse", {})
     if floor:
-        rows += ["", "Floor, `/model/parse` alone on our scaled servers (NLU only, no dialogue, no action server, no nginx):", ""]
+        title = "Floor, `/model/parse` alone on our scaled servers (NLU only, no dialogue, no action server, no nginx):"
+        rows += ["", title, ""]
         rows += ["| Concurrent | Parses/s | p50 ms | p95 ms | p99 ms |", "|---:|---:|---:|---:|---:|"]
         for users, f in floor.items():
             rows.append(f"| {users} | {f['rps']:.1f} | {f['p50_ms']:.0f} | {f['p95_ms']:.0f} | {f['p99_ms']:.0f} |")

@@ -1,15 +1,17 @@
 """`make bench`: the assistant under load, against a baseline, in one run on this machine.
 
-    python -m bench.run [--seconds 20] [--levels 1 8 32 128]
+    python -m bench.run [--seconds 20] [--levels 1 8 32 128] [--only ours --levels 32]
 
 Variants, each served by `bot.serve.Stack` with the project's action server and REST channel:
 - baseline: the same data and domain trained with the configuration `rasa init` writes (Rasa's defaults),
   one server process, in-memory tracker and lock stores, as `rasa init` serves it;
 - ours, one process: the tuned model as `make run` serves it (SQLite tracker store);
-- ours, scaled on one host: the tuned model, two Sanic workers, the Redis lock store and the PostgreSQL
-  tracker store (deploy/endpoints.scale.yml), with Redis and PostgreSQL started here on loopback.
-For each: start-to-ready, then Locust at each concurrency level, and peak resident memory of all its
-processes. The floor is /model/parse alone on our model. NLU macro-F1 on tests/nlu for both models.
+- ours, scaled on one host as deploy/ runs it: two Rasa servers behind nginx (deploy/compose/nginx.conf),
+  the Redis lock store and the PostgreSQL tracker store (deploy/endpoints.scale.yml), with nginx, Redis and
+  PostgreSQL started here on loopback.
+Ours runs with `bot.serve.TUNED_ENV`. For each: start-to-ready, then Locust at each concurrency level, and
+peak resident memory of its servers (not nginx, Redis or PostgreSQL). The floor is /model/parse alone on
+each of our scaled servers. NLU macro-F1 on tests/nlu for both models.
 Writes bench/results.json, README's bench table and docs/bench.png.
 """
 
@@ -46,8 +48,7 @@ class Variant:
     label: str
     model: Path
     endpoints: str
-    workers: int = 1  # Sanic workers per Rasa server
-    servers: int = 1  # Rasa servers; more than one are put behind nginx
+    servers: int = 1  # Rasa servers of one Sanic worker each; more than one are put behind nginx
     services: bool = False  # needs Redis and PostgreSQL
     env: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict)
@@ -103,7 +104,7 @@ def serve(variant: Variant, workdir: Path, extra_env: dict, rss: memory.PeakRSS,
                 tracker_db=str(workdir / f"{variant.key}.db"),
                 endpoints=variant.endpoints,
                 log_dir=logs,
-                extra_env={"SANIC_WORKERS": str(variant.workers), **variant.env, **extra_env},
+                extra_env={"SANIC_WORKERS": "1", **variant.env, **extra_env},
             )
         )
     start = time.monotonic()
