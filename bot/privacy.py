@@ -384,11 +384,11 @@ class RedactingTrackerStore(SQLTrackerStore):
         with self._database("read"), self.session_scope() as session:
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
             stored = [json.loads(row.data) for row in query.with_entities(self.SQLEvent.data)]
+        if not stored and not fetch_events_from_all_sessions:
+            if len(self._unseen) >= _MAX_UNSEEN:
+                self._unseen.clear()
+            self._unseen.add(sender_id)
         if not stored or not self.domain:
-            if not fetch_events_from_all_sessions:
-                if len(self._unseen) >= _MAX_UNSEEN:
-                    self._unseen.clear()
-                self._unseen.add(sender_id)
             return None
         tracker = DialogueStateTracker.from_dict(sender_id, stored, self.domain.slots)
         if not fetch_events_from_all_sessions:
