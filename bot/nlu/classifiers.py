@@ -8,22 +8,26 @@
   server's start (it lists every public type of numpy, scipy and scikit-learn).
 - QuickLoadingDIET: Rasa's DIETClassifier. To load, Rasa builds the network with one traced training step,
   about 10 s of a server's start; one eager step builds the same weights, which are then loaded as before.
+  To predict, Rasa calls its traced function through tf.function, whose argument checks cost four times the
+  network itself (5.6 against 1.4 ms a message); once traced, the function is called directly.
 
 tests/unit/test_per_message_costs.py checks both against Rasa's own classes.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
 import tensorflow as tf
+from keras.utils import tf_utils
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.diet_classifier import DIET, DIETClassifier
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.constants import DIAGNOSTIC_DATA
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.tensorflow.constants import RUN_EAGERLY
@@ -107,13 +111,30 @@ class _EagerlyBuiltDIET(DIET):
             model.run_inference(predict_data_example)  # traces prediction now, not on the first message
         return model
 
+    def _rasa_predict(self, batch_in: Tuple[np.ndarray, ...]) -> Dict[str, Any]:
+        """Rasa's prediction step; once traced, its one concrete function is called with the batch's tensors."""
+        if self._run_eagerly or self._tf_predict_step is None:
+            return super()._rasa_predict(batch_in)  # the first call traces the function
+        traced = getattr(self, "_traced_predict", None)
+        if traced is None:
+            traced = self._traced_predict = self._tf_predict_step.get_concrete_function()
+            self._traced_specs = tf.nest.flatten(traced.structured_input_signature)
+        arrays = tf.nest.flatten(batch_in)
+        if len(arrays) != len(self._traced_specs):
+            raise ValueError(f"DIET batch of {len(arrays)} arrays, traced for {len(self._traced_specs)}")
+        tensors = [tf.convert_to_tensor(array, spec.dtype) for array, spec in zip(arrays, self._traced_specs)]
+        outputs = tf_utils.sync_to_numpy_or_python_type(traced._call_flat(tensors, traced.captured_inputs))
+        if DIAGNOSTIC_DATA in outputs:
+            outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
+        return outputs
+
 
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR],
     is_trainable=True,
 )
 class QuickLoadingDIET(DIETClassifier):
-    """Rasa's DIETClassifier: the same network and weights, loaded in about 10 s less."""
+    """Rasa's DIETClassifier: the same network and weights, loaded in about 10 s less and quicker to run."""
 
     @staticmethod
     def model_class() -> type:

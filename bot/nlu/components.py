@@ -19,10 +19,10 @@ from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.audience import age_band, parse_age, parse_audience
-from bot.rasa_runtime import use_checked_schema
+from bot.rasa_runtime import install as install_rasa_runtime
 
 logger = logging.getLogger(__name__)
-use_checked_schema()  # every Rasa server that loads this pipeline checks its reply schema once (bot/rasa_runtime.py)
+install_rasa_runtime()  # every Rasa server that loads this pipeline pays these costs once (bot/rasa_runtime.py)
 
 PATTERNS = Path(__file__).resolve().parent / "safeguarding_patterns.yml"
 FALLBACK_INTENT = "nlu_fallback"

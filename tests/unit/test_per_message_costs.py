@@ -85,6 +85,32 @@ def test_diet_loaded_quickly_predicts_as_rasas_load_does(messages, tmp_path):
         assert ours.get("intent_ranking") == theirs.get("intent_ranking")
 
 
+class _NotThroughTfFunction:
+    """Stands in for the traced tf.function: hands out its concrete function, fails if called."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def get_concrete_function(self):
+        return self.function.get_concrete_function()
+
+    def __call__(self, *args):
+        raise AssertionError("prediction went through tf.function's argument handling")
+
+
+def test_diet_predicts_through_its_traced_function_directly_with_rasas_results(messages, tmp_path):
+    settings = {"epochs": 2, "entity_recognition": False, "random_seed": 42, "number_of_transformer_layers": 1}
+    trained, storage, context = _classifier(QuickLoadingDIET, tmp_path, "diet", **settings)
+    trained.train(TrainingData(training_examples=messages))
+    quick = QuickLoadingDIET.load(trained.component_config, storage, Resource("diet"), context)
+    texts = ["what is consent", "hi", "are nudes illegal for under 18s and who do i tell at school"]
+    expected = [DIETClassifier.process(trained, [_message(t, None, np.random.RandomState(3))])[0] for t in texts]
+    quick.model.__dict__["_tf_predict_step"] = _NotThroughTfFunction(quick.model._tf_predict_step)
+    for text, theirs in zip(texts, expected):
+        ours = quick.process([_message(text, None, np.random.RandomState(3))])[0]
+        assert ours.get("intent_ranking") == theirs.get("intent_ranking")
+
+
 def test_an_action_reply_is_still_checked_against_rasas_schema():
     action = RemoteAction("action_answer", EndpointConfig("http://localhost:1/webhook"))
     assert action._validate_action_result({"events": [{"event": "slot", "name": "quiz", "value": None}]})
@@ -104,3 +130,41 @@ def test_rasas_schema_is_checked_once_not_per_reply(monkeypatch):
     for _ in range(3):
         action._validate_action_result({"responses": [{"text": "hello"}]})
     assert checked == []
+
+
+def _schema() -> GraphSchema:
+    """A small graph with shared dependencies, as Rasa's predict graph has (nodes needed by several others)."""
+    from rasa.engine.graph import SchemaNode
+
+    def node(**needs):
+        return SchemaNode(needs=needs, uses=object, constructor_name="load", fn="run", config={})
+
+    return GraphSchema(
+        {
+            "tokens": node(messages="__message__"),
+            "features": node(messages="tokens"),
+            "intents": node(messages="features", tokens="tokens"),
+            "entities": node(messages="features", tokens="tokens"),
+            "parsed": node(a="intents", b="entities"),
+            "policy": node(tracker="__tracker__", parsed="parsed"),
+            "unused": node(messages="tokens"),
+        }
+    )
+
+
+def test_the_graph_runner_gets_rasas_minimal_schema_worked_out_once(monkeypatch):
+    import bot.rasa_runtime as runtime
+
+    schema, fresh = _schema(), _schema()
+    expected = runtime._rasas_minimal_graph_schema(fresh, ["policy"])
+    assert set(expected.nodes) == {"tokens", "features", "intents", "entities", "parsed", "policy"}
+    calls = []
+    monkeypatch.setattr(runtime, "_rasas_minimal_graph_schema", lambda s, t: calls.append(t) or expected)
+    for targets in (["policy"], ["policy"], ["parsed"], ["policy"]):
+        schema.minimal_graph_schema(targets)
+    assert calls == [["policy"], ["parsed"]]  # each set of targets worked out once
+    schema.nodes["policy"] = fresh.nodes["unused"]  # a changed schema is worked out again
+    schema.minimal_graph_schema(["policy"])
+    assert calls == [["policy"], ["parsed"], ["policy"]]
+    monkeypatch.undo()
+    assert _schema().minimal_graph_schema(["policy"]) == expected  # and the answer is Rasa's
