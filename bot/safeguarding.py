@@ -22,6 +22,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
+from bot.anchored_matcher import AnchoredMatcher
+
 __all__ = ["Hit", "Detector", "EverydayFrames", "PatternError"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -62,7 +64,7 @@ class Detector:
         self.priority: tuple[str, ...] = _check_priority(priority)
         rank = {situation: i for i, situation in enumerate(self.priority)}
         self._entries: dict[str, _Entry] = {}
-        self._matcher = Matcher(nlp.vocab, validate=True)
+        self._matcher = AnchoredMatcher(nlp.vocab, validate=True)
         uses_lemma = False
         for raw in entries:
             pid = _check_entry(raw, rank, self._entries)
