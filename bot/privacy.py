@@ -28,6 +28,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.audience import age_band, parse_age, parse_audience
 from bot.channels.turns import report_store_failure, store_failed
+from bot.store_statements import StoreStatements
 
 logger = logging.getLogger(__name__)
 
@@ -367,13 +368,21 @@ class RedactingTrackerStore(SQLTrackerStore):
                 return
         await self.stream_events(tracker)
         with contextlib.suppress(TrackerStoreUnavailable), self._database("store"):
-            with self.session_scope() as session:
-                rows = [self._row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
-                if rows:
-                    session.execute(self.SQLEvent.__table__.insert(), rows)
-                session.commit()
+            if tracker.__dict__.get(_EVENTS_STORED) is None:
+                with self.session_scope() as session:
+                    new_events = list(self._additional_events(session, tracker))
+            else:
+                new_events = list(self._additional_events(None, tracker))
+            if new_events:
+                rows = [self._row(tracker.sender_id, event) for event in new_events]
+                with self.engine.begin() as connection:
+                    self._statements.insert(connection, rows)
             setattr(tracker, _EVENTS_STORED, len(tracker.events))
             logger.debug("conversation stored (redacted)")
+
+    @functools.cached_property
+    def _statements(self) -> StoreStatements:
+        return StoreStatements(self.engine, self.SQLEvent.__table__)
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         """Rasa's query (the latest session, or all), reading only the events' data column, not whole rows.
@@ -381,9 +390,14 @@ class RedactingTrackerStore(SQLTrackerStore):
         An unreachable database is reported to the turn and raised as TrackerStoreUnavailable. A tracker read
         for a turn (the latest session) remembers how many stored events it was built from.
         """
-        with self._database("read"), self.session_scope() as session:
-            query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
-            stored = [json.loads(row.data) for row in query.with_entities(self.SQLEvent.data)]
+        with self._database("read"):
+            if fetch_events_from_all_sessions:
+                with self.session_scope() as session:
+                    query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
+                    stored = [json.loads(row.data) for row in query.with_entities(self.SQLEvent.data)]
+            else:
+                with self.engine.connect() as connection:
+                    stored = [json.loads(data) for data in self._statements.latest_session(connection, sender_id)]
         if not stored and not fetch_events_from_all_sessions:
             if len(self._unseen) >= _MAX_UNSEEN:
                 self._unseen.clear()
@@ -401,7 +415,7 @@ class RedactingTrackerStore(SQLTrackerStore):
         """
         known = tracker.__dict__.get(_EVENTS_STORED)
         if known is None:
-            return super()._additional_events(session, tracker)
+            return super()._additional_events(session, tracker)  # Rasa counts them with `session`
         return itertools.islice(tracker.events, known, None)
 
     @contextlib.contextmanager
