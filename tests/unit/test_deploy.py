@@ -43,7 +43,7 @@ def test_scale_endpoints_share_state_between_processes():
     endpoints = load_all(ENDPOINTS)[0]
     assert endpoints["tracker_store"]["type"] == "bot.privacy.RedactingTrackerStore"
     assert endpoints["tracker_store"]["dialect"] == "postgresql"
-    assert endpoints["lock_store"]["type"] == "redis"  # SANIC_WORKERS > 1 needs a shared lock store
+    assert endpoints["lock_store"]["type"] == "bot.locks.AtomicRedisLockStore"  # shared: SANIC_WORKERS > 1 needs it
     assert endpoints["lock_store"]["key_prefix"].isalnum()
     # the same DB_* names as the single-server PostgreSQL endpoints and bot.retention
     postgres = load_all(DEPLOY / "endpoints.postgres.yml")[0]["tracker_store"]

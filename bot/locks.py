@@ -1,0 +1,86 @@
+"""Rasa's Redis lock store, each conversation's turns still one at a time and in order, in two round trips a turn.
+
+Rasa's RedisLockStore reads the conversation's lock, changes it in Python and writes it back: about seven
+blocking round trips a turn, and two Rasa servers taking a ticket at the same moment can both read the old
+lock and be given the same ticket. Here a conversation's lock is one Redis sorted set of tickets in arrival
+order, each with its expiry; one Lua script (atomic in Redis) drops expired tickets, adds this turn's and says
+whether it is first, and returning a ticket is one ZREM. A turn that waits asks again every 50 ms (Rasa waits a
+whole second between tries). Tickets expire after the same lifetime as Rasa's (60 s unless
+TICKET_LOCK_LIFETIME says otherwise), so a server killed mid-turn holds no conversation for longer.
+
+Configure it in endpoints: `lock_store: {type: bot.locks.AtomicRedisLockStore, url: ..., port: ...}` with
+the same keys as Rasa's `type: redis`. tests/e2e/test_lock_store.py runs it against a real Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Optional
+
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+
+__all__ = ["AtomicRedisLockStore"]
+
+POLL_SECONDS = 0.05
+
+# KEYS[1] the conversation's tickets; ARGV now, this ticket, its lifetime in ms. Returns 1 when it is first.
+_TAKE = """
+local now = tonumber(ARGV[1])
+for _, ticket in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if tonumber(string.match(ticket, '^[^/]+')) <= now then redis.call('ZREM', KEYS[1], ticket) end
+end
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+local place = 1
+if last[2] then place = tonumber(last[2]) + 1 end
+redis.call('ZADD', KEYS[1], place, ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if redis.call('ZRANGE', KEYS[1], 0, 0)[1] == ARGV[2] then return 1 end
+return 0
+"""
+
+# KEYS[1] the conversation's tickets; ARGV now, this ticket. Returns 1 when it is first, -1 when it expired.
+_CHECK = """
+local now = tonumber(ARGV[1])
+for _, ticket in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if tonumber(string.match(ticket, '^[^/]+')) <= now then redis.call('ZREM', KEYS[1], ticket) end
+end
+if not redis.call('ZSCORE', KEYS[1], ARGV[2]) then return -1 end
+if redis.call('ZRANGE', KEYS[1], 0, 0)[1] == ARGV[2] then return 1 end
+return 0
+"""
+
+
+class AtomicRedisLockStore(RedisLockStore):
+    """Takes and returns tickets atomically; configured like Rasa's `type: redis` lock store."""
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
+        if endpoint_config is not None:
+            kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
+        super().__init__(**kwargs)
+        self._take = self.red.register_script(_TAKE)
+        self._check = self.red.register_script(_CHECK)
+
+    @asynccontextmanager
+    async def lock(
+        self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = 1
+    ) -> AsyncIterator[None]:
+        """Hold the conversation's lock for the block; LockError if the ticket expired while waiting."""
+        key = self.key_prefix + conversation_id
+        ticket = f"{time.time() + lock_lifetime!r}/{uuid.uuid4().hex}"
+        try:
+            first = self._take(keys=[key], args=[repr(time.time()), ticket, max(1, int(lock_lifetime * 1000))])
+        except Exception as error:  # as Rasa's store reports a Redis failure
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+        try:
+            while first != 1:
+                if first == -1:
+                    raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+                await asyncio.sleep(min(POLL_SECONDS, wait_time_in_seconds))
+                first = self._check(keys=[key], args=[repr(time.time()), ticket])
+            yield None
+        finally:
+            self.red.zrem(key, ticket)
