@@ -168,3 +168,70 @@ def test_the_graph_runner_gets_rasas_minimal_schema_worked_out_once(monkeypatch)
     assert calls == [["policy"], ["parsed"], ["policy"]]
     monkeypatch.undo()
     assert _schema().minimal_graph_schema(["policy"]) == expected  # and the answer is Rasa's
+
+
+def _rule_states(rng, length, start=False):
+    intents = ["greet", "consent_what_is", "law_nudes_illegal", "disclosure_abuse", "thanks"]
+    actions = ["action_listen", "action_answer", "utter_safety", "action_quiz"]
+    states = []
+    for i in range(length):
+        state = {"user": {"intent": str(rng.choice(intents))}}
+        if rng.rand() < 0.3:
+            state["user"]["entities"] = ("image_word",)
+        if not (start and i == 0):
+            state["prev_action"] = {"action_name": str(rng.choice(actions))}
+        if rng.rand() < 0.3:
+            state["slots"] = {"audience": (1.0, 0.0)}
+        states.append(state)
+    return states
+
+
+def test_rule_policy_finds_the_rules_rasa_finds(tmp_path):
+    import json
+
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    import bot.rasa_runtime as runtime
+
+    rng = np.random.RandomState(11)
+    storage = LocalModelStorage(tmp_path)
+    policy = RulePolicy.create(
+        RulePolicy.get_default_config(), storage, Resource("rules"), ExecutionContext(GraphSchema({}))
+    )
+    rules = [_rule_states(rng, rng.randint(1, 4), start=rng.rand() < 0.2) for _ in range(60)]
+    lookup = {json.dumps(states): "action_answer" for states in rules}
+    conversations = [_rule_states(rng, rng.randint(1, 9), start=True) for _ in range(300)]
+    conversations += conversations[:100]  # asked again: remembered answers must still be Rasa's
+    found = 0
+    for states in conversations:
+        expected = runtime._rasas_possible_rule_keys(policy, lookup, states)
+        assert policy._get_possible_keys(lookup, states) == expected
+        found += len(expected)
+    assert found > 100  # plenty of rules fitted, not only empty sets
+    assert policy.__dict__["_rules_fitting"]  # and the remembered path was taken
+
+
+def test_endpoint_sessions_are_rasas_writing_json_with_ujson():
+    import asyncio
+    import json
+
+    import ujson
+
+    import bot.rasa_runtime as runtime
+
+    endpoint = EndpointConfig(
+        "http://localhost:1/webhook", headers={"X-School": "1"}, basic_auth={"username": "u", "password": "p"}
+    )
+
+    async def both():
+        ours, rasas = endpoint.session(), runtime._rasas_session(endpoint)
+        try:
+            return [(s.headers, s.auth, s.timeout, s.json_serialize) for s in (ours, rasas)]
+        finally:
+            await ours.close()
+            await rasas.close()
+
+    ours, rasas = asyncio.run(both())
+    assert ours[:3] == rasas[:3] and ours[3] is ujson.dumps and rasas[3] is json.dumps
+    state = {"sender_id": "p1", "events": [{"event": "user", "text": "café / <b>", "timestamp": 1764507000.123456}]}
+    assert json.loads(ujson.dumps(state)) == state
