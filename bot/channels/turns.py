@@ -7,6 +7,14 @@ cancelled (and not stored), and a turn that fails, or whose conversation the tra
 write (`report_store_failure`), counts as failed. The channel then answers with the apology and help routes
 (bot/content/system.yml) in place of anything the turn said. The log gets one line with the cause, never
 the message text.
+
+A server works on at most `TURN_CONCURRENCY` turns at once (2 by default); later messages wait in arrival
+order. Rasa runs every turn it has accepted side by side on one event loop, so with 16 under way each waits
+behind the others' work at every step (the parse, the action server call, the store), and a turn with more
+steps waits longest: at 32 conversations an answer from the action server took twice as long as a safety
+answer. Started turns now finish first, and the time limit counts the wait. A turn still running after
+`SLOT_SECONDS` (it is waiting on something: a stalled action server, a lock) gives its place up, so a stall
+cannot hold back other messages, a disclosure among them, for longer than that.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import weakref
 from contextvars import ContextVar
 from typing import Any, Awaitable, Callable, List, Optional
 
@@ -22,6 +31,8 @@ from rasa.core.channels.channel import UserMessage
 logger = logging.getLogger(__name__)
 
 DEFAULT_TURN_TIMEOUT = 20.0
+DEFAULT_TURN_CONCURRENCY = 2
+SLOT_SECONDS = 1.0
 
 # The tracker store's failures during the running turn (None outside a guarded turn).
 _store_failures: ContextVar[Optional[List[str]]] = ContextVar("store_failures", default=None)
@@ -34,6 +45,47 @@ def turn_timeout() -> float:
     except ValueError:
         seconds = DEFAULT_TURN_TIMEOUT
     return seconds if seconds > 0 else DEFAULT_TURN_TIMEOUT
+
+
+def turn_concurrency() -> int:
+    """How many turns one server works on at once: TURN_CONCURRENCY, 2 by default."""
+    try:
+        turns = int(os.environ.get("TURN_CONCURRENCY") or DEFAULT_TURN_CONCURRENCY)
+    except ValueError:
+        turns = DEFAULT_TURN_CONCURRENCY
+    return turns if turns > 0 else DEFAULT_TURN_CONCURRENCY
+
+
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _turn_slots() -> asyncio.Semaphore:
+    """This event loop's turn slots (a semaphore wakes its waiters in arrival order)."""
+    loop = asyncio.get_running_loop()
+    slots = _slots.get(loop)
+    if slots is None:
+        slots = _slots[loop] = asyncio.Semaphore(turn_concurrency())
+    return slots
+
+
+async def _in_turn(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> None:
+    """Run the turn in one of the slots, giving it up when the turn ends or after SLOT_SECONDS."""
+    slots = _turn_slots()
+    await slots.acquire()
+    held = True
+
+    def give_up() -> None:
+        nonlocal held
+        if held:
+            held = False
+            slots.release()
+
+    timer = asyncio.get_running_loop().call_later(SLOT_SECONDS, give_up)
+    try:
+        await on_new_message(message)
+    finally:
+        timer.cancel()
+        give_up()
 
 
 def report_store_failure(cause: str) -> None:
@@ -62,7 +114,7 @@ async def guarded_turn(
     failures: List[str] = []
     token = _store_failures.set(failures)
     try:
-        await asyncio.wait_for(on_new_message(message), timeout=turn_timeout())
+        await asyncio.wait_for(_in_turn(on_new_message, message), timeout=turn_timeout())
         if not failures:
             return True
         cause = f"the tracker store is unavailable ({failures[0]})"

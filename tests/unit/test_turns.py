@@ -64,3 +64,57 @@ def test_a_tracker_store_failure_fails_the_turn(caplog):
 def test_turn_timeout_setting(monkeypatch, value, seconds):
     monkeypatch.setenv("TURN_TIMEOUT", value)
     assert turn_timeout() == seconds
+
+
+def _run_turns(handlers):
+    async def main():
+        tasks = []
+        for handler in handlers:
+            tasks.append(asyncio.create_task(guarded_turn(handler, message())))
+            await asyncio.sleep(0)  # each message arrives after the one before
+        return await asyncio.gather(*tasks)
+
+    return asyncio.run(main())
+
+
+def test_a_server_works_on_turn_concurrency_turns_at_once_in_arrival_order(monkeypatch):
+    monkeypatch.setenv("TURN_CONCURRENCY", "2")
+    running, most, started = [], [], []
+
+    def turn(n):
+        async def handler(_: UserMessage) -> None:
+            started.append(n)
+            running.append(n)
+            most.append(len(running))
+            for _ in range(3):  # steps with waits between them, as a turn awaits the stores and the action server
+                await asyncio.sleep(0.001)
+            running.remove(n)
+
+        return handler
+
+    assert _run_turns([turn(n) for n in range(8)]) == [True] * 8
+    assert max(most) == 2 and started == list(range(8))
+
+
+def test_a_stalled_turn_gives_its_place_up_so_later_messages_are_answered(monkeypatch):
+    monkeypatch.setenv("TURN_CONCURRENCY", "1")
+    monkeypatch.setattr("bot.channels.turns.SLOT_SECONDS", 0.05)
+    finished = []
+
+    async def stalled(_: UserMessage) -> None:
+        await asyncio.sleep(2)  # an action server that does not answer
+        finished.append("stalled")
+
+    async def disclosure(_: UserMessage) -> None:
+        finished.append("disclosure")
+
+    assert _run_turns([stalled, disclosure]) == [True, True]
+    assert finished == ["disclosure", "stalled"]
+
+
+def test_turn_concurrency_setting(monkeypatch):
+    from bot.channels.turns import DEFAULT_TURN_CONCURRENCY, turn_concurrency
+
+    for value, turns in (("3", 3), ("", DEFAULT_TURN_CONCURRENCY), ("0", DEFAULT_TURN_CONCURRENCY), ("x", 2)):
+        monkeypatch.setenv("TURN_CONCURRENCY", value)
+        assert turn_concurrency() == turns
