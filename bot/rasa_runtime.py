@@ -14,6 +14,9 @@
 - Each call to the action server sends the whole conversation as JSON; the standard library's encoder took
   about 1.5 ms a turn for it. The HTTP sessions Rasa opens for its endpoints encode with ujson (a Rasa
   dependency), which writes the same JSON values three to four times faster.
+- Each message's sparse features from our four featurizers are joined side by side several times a turn
+  (for DIET and for logistic regression). scipy's general `hstack` spent about 0.3 ms on each; two COO
+  matrices are joined here by concatenating their entries, which gives the same matrix, entry for entry.
 
 `install()` puts them in place; bot/nlu/components.py calls it on import, so every Rasa server that loads our
 model gets them, however it is started. tests/unit/test_per_message_costs.py checks the results are Rasa's.
@@ -26,11 +29,14 @@ from collections import OrderedDict
 from typing import Any, Dict, FrozenSet, Hashable, List, Optional, Set
 
 import aiohttp
+import numpy as np
+import scipy.sparse
 import ujson
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.graph import GraphSchema
+from rasa.shared.nlu.training_data.features import Features
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 HINT = (
@@ -40,6 +46,8 @@ HINT = (
 _rasas_minimal_graph_schema = GraphSchema.minimal_graph_schema
 _rasas_possible_rule_keys = RulePolicy._get_possible_keys
 _rasas_session = EndpointConfig.session
+_rasas_combine_sparse_features = Features._combine_sparse_features
+_INT32_MAX = np.iinfo(np.int32).max
 _MAX_REMEMBERED_STATES = 20_000
 
 
@@ -115,9 +123,32 @@ def _session(self: EndpointConfig) -> aiohttp.ClientSession:
     )
 
 
+def _combine_sparse_features(self: Features, additional_features: Features) -> None:
+    """Features._combine_sparse_features: two COO matrices with 32-bit indices joined by their entries."""
+    left, right = self.features, additional_features.features
+    quick = (
+        scipy.sparse.isspmatrix_coo(left)
+        and scipy.sparse.isspmatrix_coo(right)
+        and left.shape[0] == right.shape[0]
+        and all(index.dtype == np.int32 for index in (left.row, left.col, right.row, right.col))
+        and left.shape[1] + right.shape[1] < _INT32_MAX
+    )
+    if not quick:
+        return _rasas_combine_sparse_features(self, additional_features)
+    self.features = scipy.sparse.coo_matrix(
+        (
+            np.concatenate([left.data, right.data]),
+            (np.concatenate([left.row, right.row]), np.concatenate([left.col, right.col + left.shape[1]])),
+        ),
+        shape=(left.shape[0], left.shape[1] + right.shape[1]),
+    )
+    self._cached_fingerprint = None
+
+
 def install() -> None:
-    """Put the once-checked reply schema, remembered graph schemas and rule lookups, and ujson in place."""
+    """Put all of the above in place of Rasa's own (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result
     GraphSchema.minimal_graph_schema = _remembered_minimal_graph_schema
     RulePolicy._get_possible_keys = _possible_rule_keys
     EndpointConfig.session = _session
+    Features._combine_sparse_features = _combine_sparse_features

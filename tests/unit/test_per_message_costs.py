@@ -235,3 +235,30 @@ def test_endpoint_sessions_are_rasas_writing_json_with_ujson():
     assert ours[:3] == rasas[:3] and ours[3] is ujson.dumps and rasas[3] is json.dumps
     state = {"sender_id": "p1", "events": [{"event": "user", "text": "café / <b>", "timestamp": 1764507000.123456}]}
     assert json.loads(ujson.dumps(state)) == state
+
+
+def test_sparse_features_are_joined_into_the_matrix_rasa_makes():
+    import bot.rasa_runtime as runtime
+
+    rng = np.random.RandomState(5)
+    for rows, dtypes in ((1, (np.float32, np.float32)), (9, (np.float32, np.float64)), (14, (np.int64, np.float32))):
+        parts = [
+            scipy.sparse.random(rows, width, density=0.2, format="coo", dtype=dtype, random_state=rng)
+            for width, dtype in zip((40, 12000), dtypes)
+        ]
+        ours, rasas = (Features(parts[0].copy(), "sequence", "text", "words") for _ in range(2))
+        ours.combine_with_features(Features(parts[1], "sequence", "text", "chars"))
+        runtime._rasas_combine_sparse_features(rasas, Features(parts[1], "sequence", "text", "chars"))
+        assert ours.features.format == rasas.features.format == "coo"
+        assert ours.features.shape == rasas.features.shape and ours.features.dtype == rasas.features.dtype
+        for name in ("row", "col", "data"):
+            theirs = getattr(rasas.features, name)
+            assert np.array_equal(getattr(ours.features, name), theirs)
+            assert getattr(ours.features, name).dtype == theirs.dtype
+    short = Features(scipy.sparse.random(2, 5, format="coo"), "sequence", "text", "words")
+    with pytest.raises(ValueError, match="sequence dimensions do not match"):
+        short.combine_with_features(Features(scipy.sparse.random(3, 5, format="coo"), "sequence", "text", "chars"))
+    assert short.features.shape == (2, 5)
+    csr = Features(scipy.sparse.random(2, 5, format="csr"), "sequence", "text", "words")
+    csr.combine_with_features(Features(scipy.sparse.random(2, 4, format="coo"), "sequence", "text", "chars"))
+    assert csr.features.shape == (2, 9)  # not two COO matrices: joined by scipy, as Rasa does
