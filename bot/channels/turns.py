@@ -38,22 +38,23 @@ SLOT_SECONDS = 1.0
 _store_failures: ContextVar[Optional[List[str]]] = ContextVar("store_failures", default=None)
 
 
+def _positive_setting(name: str, default: Any, kind: Callable[[str], Any]) -> Any:
+    """The environment variable as a positive number of `kind`, or the default when unset or unusable."""
+    try:
+        value = kind(os.environ.get(name) or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
 def turn_timeout() -> float:
     """Seconds a turn may take before the person gets the apology: TURN_TIMEOUT, 20 by default."""
-    try:
-        seconds = float(os.environ.get("TURN_TIMEOUT") or DEFAULT_TURN_TIMEOUT)
-    except ValueError:
-        seconds = DEFAULT_TURN_TIMEOUT
-    return seconds if seconds > 0 else DEFAULT_TURN_TIMEOUT
+    return _positive_setting("TURN_TIMEOUT", DEFAULT_TURN_TIMEOUT, float)
 
 
 def turn_concurrency() -> int:
     """How many turns one server works on at once: TURN_CONCURRENCY, 2 by default."""
-    try:
-        turns = int(os.environ.get("TURN_CONCURRENCY") or DEFAULT_TURN_CONCURRENCY)
-    except ValueError:
-        turns = DEFAULT_TURN_CONCURRENCY
-    return turns if turns > 0 else DEFAULT_TURN_CONCURRENCY
+    return _positive_setting("TURN_CONCURRENCY", DEFAULT_TURN_CONCURRENCY, int)
 
 
 _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
