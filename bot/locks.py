@@ -27,31 +27,39 @@ __all__ = ["AtomicRedisLockStore"]
 
 POLL_SECONDS = 0.05
 
-# KEYS[1] the conversation's tickets; ARGV now, this ticket, its lifetime in ms. Returns 1 when it is first.
-_TAKE = """
+# Both scripts: KEYS[1] the conversation's tickets; ARGV[1] now, ARGV[2] this ticket ("expiry/id").
+_DROP_EXPIRED = """
 local now = tonumber(ARGV[1])
 for _, ticket in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   if tonumber(string.match(ticket, '^[^/]+')) <= now then redis.call('ZREM', KEYS[1], ticket) end
 end
+"""
+_FIRST_OR_NOT = """
+if redis.call('ZRANGE', KEYS[1], 0, 0)[1] == ARGV[2] then return 1 end
+return 0
+"""
+
+# ARGV[3] the ticket's lifetime in ms. Adds the ticket last; returns 1 when it is first.
+_TAKE = (
+    _DROP_EXPIRED
+    + """
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 local place = 1
 if last[2] then place = tonumber(last[2]) + 1 end
 redis.call('ZADD', KEYS[1], place, ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-if redis.call('ZRANGE', KEYS[1], 0, 0)[1] == ARGV[2] then return 1 end
-return 0
 """
+    + _FIRST_OR_NOT
+)
 
-# KEYS[1] the conversation's tickets; ARGV now, this ticket. Returns 1 when it is first, -1 when it expired.
-_CHECK = """
-local now = tonumber(ARGV[1])
-for _, ticket in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if tonumber(string.match(ticket, '^[^/]+')) <= now then redis.call('ZREM', KEYS[1], ticket) end
-end
+# Returns 1 when the ticket is first, 0 when it waits, -1 when it expired.
+_CHECK = (
+    _DROP_EXPIRED
+    + """
 if not redis.call('ZSCORE', KEYS[1], ARGV[2]) then return -1 end
-if redis.call('ZRANGE', KEYS[1], 0, 0)[1] == ARGV[2] then return 1 end
-return 0
 """
+    + _FIRST_OR_NOT
+)
 
 
 class AtomicRedisLockStore(RedisLockStore):

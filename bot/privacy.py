@@ -368,11 +368,7 @@ class RedactingTrackerStore(SQLTrackerStore):
                 return
         await self.stream_events(tracker)
         with contextlib.suppress(TrackerStoreUnavailable), self._database("store"):
-            if tracker.__dict__.get(_EVENTS_STORED) is None:
-                with self.session_scope() as session:
-                    new_events = list(self._additional_events(session, tracker))
-            else:
-                new_events = list(self._additional_events(None, tracker))
+            new_events = self._unsaved_events(tracker)
             if new_events:
                 rows = [self._row(tracker.sender_id, event) for event in new_events]
                 with self.engine.begin() as connection:
@@ -409,14 +405,15 @@ class RedactingTrackerStore(SQLTrackerStore):
             setattr(tracker, _EVENTS_STORED, len(tracker.events))
         return tracker
 
-    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+    def _unsaved_events(self, tracker: DialogueStateTracker) -> List[Event]:
         """The events to append. Rasa counts the stored events with a query on every save; a tracker this store
         has read or saved, or found new (under the conversation's lock), already knows how many are stored.
         """
         known = tracker.__dict__.get(_EVENTS_STORED)
         if known is None:
-            return super()._additional_events(session, tracker)  # Rasa counts them with `session`
-        return itertools.islice(tracker.events, known, None)
+            with self.session_scope() as session:
+                return list(self._additional_events(session, tracker))  # Rasa's count, with a query
+        return list(itertools.islice(tracker.events, known, None))
 
     @contextlib.contextmanager
     def _database(self, doing: str) -> Iterator[None]:
