@@ -79,6 +79,8 @@ def test_diet_loaded_quickly_predicts_as_rasas_load_does(messages, tmp_path):
         slow = QuickLoadingDIET.load(trained.component_config, storage, Resource("diet"), context)
     assert type(quick.model).__name__ == "_EagerlyBuiltDIET" and type(slow.model).__name__ == "DIET"
     assert not quick.model.run_eagerly  # predictions run as a traced function, as Rasa's do
+    assert quick.model._tf_predict_step._autograph is False  # traced without autograph; Rasa's with it
+    assert slow.model._tf_predict_step._autograph is True
     fresh = [Message(data={"text": m.get("text")}, features=list(m.features)) for m in messages[:8]]
     again = [Message(data={"text": m.get("text")}, features=list(m.features)) for m in messages[:8]]
     for ours, theirs in zip(quick.process(fresh), slow.process(again)):
