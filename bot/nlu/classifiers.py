@@ -17,7 +17,7 @@ tests/unit/test_per_message_costs.py checks both against Rasa's own classes.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -33,9 +33,21 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.tensorflow.constants import RUN_EAGERLY
 from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+from rasa.utils.tensorflow.model_data import RasaModelData
 from scipy.sparse import csr_matrix, hstack, vstack
 
 WEIGHTS = "weights.npz"
+
+
+def _joined_row(parts: List[Any]) -> csr_matrix:
+    """One-row matrices side by side, as `vstack([hstack(parts, format="csr")], format="csr")` makes them."""
+    parts = [part.tocoo() for part in parts]
+    offsets = np.cumsum([0] + [part.shape[1] for part in parts])
+    data = np.concatenate([part.data for part in parts])
+    columns = np.concatenate([part.col + offset for part, offset in zip(parts, offsets)]).astype(np.int32)
+    row = csr_matrix((data, columns, np.array([0, len(data)], dtype=np.int32)), shape=(1, int(offsets[-1])))
+    row.sum_duplicates()  # scipy's canonical form: sorted columns, duplicates summed
+    return row
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -47,6 +59,8 @@ class SentenceLogisticRegression(LogisticRegressionClassifier):
         for message in messages:
             sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
             parts = [f.features if f.is_sparse() else csr_matrix(f.features) for f in sentence]
+            if len(messages) == 1 and parts:
+                return _joined_row(parts)  # a served message: scipy's hstack and vstack took 0.8 ms
             rows.append(hstack(parts, format="csr") if parts else csr_matrix((1, 0)))
         return vstack(rows, format="csr")
 
@@ -112,6 +126,18 @@ class _EagerlyBuiltDIET(DIET):
             model.run_inference(predict_data_example)  # traces prediction now, not on the first message
         return model
 
+    def run_inference(
+        self, model_data: RasaModelData, batch_size: Any = 1, output_keys_expected: Optional[List[str]] = None
+    ) -> Dict[str, Any]:
+        """Rasa's loop over batches; a served message is one batch, which goes straight to the prediction."""
+        if batch_size != 1 or model_data.number_of_examples() != 1:
+            return super().run_inference(model_data, batch_size, output_keys_expected)
+        batch_in = RasaBatchDataGenerator(model_data, batch_size=1, epochs=1, shuffle=False)[0][0]
+        outputs = self._rasa_predict(batch_in)
+        if output_keys_expected:
+            outputs = {key: output for key, output in outputs.items() if key in output_keys_expected}
+        return outputs
+
     def _rasa_predict(self, batch_in: Tuple[np.ndarray, ...]) -> Dict[str, Any]:
         """Rasa's prediction step; once traced, its one concrete function is called with the batch's tensors."""
         if self._run_eagerly:
@@ -130,7 +156,7 @@ class _EagerlyBuiltDIET(DIET):
         arrays = tf.nest.flatten(batch_in)
         if len(arrays) != len(self._traced_specs):
             raise ValueError(f"DIET batch of {len(arrays)} arrays, traced for {len(self._traced_specs)}")
-        tensors = [tf.convert_to_tensor(array, spec.dtype) for array, spec in zip(arrays, self._traced_specs)]
+        tensors = [tf.constant(array, spec.dtype) for array, spec in zip(arrays, self._traced_specs)]
         outputs = tf_utils.sync_to_numpy_or_python_type(traced._call_flat(tensors, traced.captured_inputs))
         if DIAGNOSTIC_DATA in outputs:
             outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])

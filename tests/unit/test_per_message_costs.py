@@ -68,6 +68,21 @@ def test_trained_and_loaded_the_predictions_are_rasas(messages, tmp_path):
     assert [m.get("intent")["name"] for m in scored] == [rasas.clf.classes_[i] for i in expected[:4].argmax(axis=1)]
 
 
+def test_a_served_message_gets_the_row_and_prediction_rasa_gives_it(messages, tmp_path):
+    data = TrainingData(training_examples=messages)
+    ours, _, _ = _classifier(SentenceLogisticRegression, tmp_path, "ours")
+    rasas, _, _ = _classifier(LogisticRegressionClassifier, tmp_path, "rasas")
+    ours.train(data)
+    rasas.train(data)
+    for message in messages:
+        row, stacked = ours._create_X([message]), rasas._create_X([message])
+        assert (row.dtype, row.indices.dtype, row.shape) == (stacked.dtype, stacked.indices.dtype, stacked.shape)
+        assert row.has_canonical_format and stacked.has_canonical_format
+        assert np.array_equal(row.indices, stacked.indices) and np.array_equal(row.data, stacked.data)
+        [scored] = ours.process([Message(data={"text": message.get("text")}, features=list(message.features))])
+        assert scored.get("intent_ranking") == rasas.process([message])[0].get("intent_ranking")
+
+
 def test_diet_loaded_quickly_predicts_as_rasas_load_does(messages, tmp_path):
     settings = {"epochs": 2, "entity_recognition": False, "random_seed": 42, "number_of_transformer_layers": 1}
     trained, storage, context = _classifier(QuickLoadingDIET, tmp_path, "diet", **settings)
