@@ -254,6 +254,45 @@ def test_endpoint_sessions_are_rasas_writing_json_with_ujson():
     assert json.loads(ujson.dumps(state)) == state
 
 
+def test_an_endpoint_uses_one_connection_again_for_its_calls():
+    import asyncio
+
+    from aiohttp import web
+
+    import bot.rasa_runtime as runtime
+
+    async def calls():
+        peers = []
+
+        async def webhook(request):
+            peers.append(request.transport.get_extra_info("peername"))
+            return web.json_response({"events": [], "responses": [], "got": (await request.json())["n"]})
+
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        try:
+            replies = [await endpoint.request(json={"n": n}, method="post") for n in range(3)]
+            kept = endpoint.session()
+            assert isinstance(kept, runtime._KeptSession) and not kept.closed
+            await asyncio.sleep(runtime.KEEPALIVE_SECONDS + 0.5)  # idle longer than the keep-alive
+            replies.append(await endpoint.request(json={"n": 3}, method="post"))
+            await kept.close()
+            return replies, peers
+        finally:
+            await runner.cleanup()
+
+    replies, peers = asyncio.run(calls())
+    assert [reply["got"] for reply in replies] == [0, 1, 2, 3]
+    assert len(set(peers[:3])) == 1  # one connection for the three calls
+    assert peers[3] != peers[0]  # an idle connection is given up, not used after the keep-alive
+
+
 def test_sparse_features_are_joined_into_the_matrix_rasa_makes():
     import bot.rasa_runtime as runtime
 
