@@ -7,6 +7,10 @@
 - Rasa's graph runner works out which nodes a run needs (`GraphSchema.minimal_graph_schema`) on every run, three
   times a turn, by a recursion that visits shared dependencies again and again (about 1.4 ms a turn). The
   answer depends only on the schema's nodes and the targets, so it is remembered for them.
+- The graph runner then hands those nodes to dask's synchronous scheduler, which orders and dispatches them
+  anew on every run (about 7% of a server's time under load). A run's nodes form a chain or a small tree and
+  each runs once, after what it needs, in one thread; the runner now works out that order once for each set
+  of targets and calls the nodes in it, with the same inputs, outputs and errors.
 - RulePolicy finds the rules that fit a conversation by testing every rule (136 here) against every state of
   the conversation, three times a turn (about 1.5 ms). Whether a rule fits a state depends only on the rule,
   the state and how far back the state is, so the rules that fit each (state, distance) are remembered and a
@@ -30,7 +34,7 @@ import asyncio
 import functools
 import weakref
 from collections import OrderedDict
-from typing import Any, Dict, FrozenSet, Hashable, List, Optional, Set
+from typing import Any, Dict, FrozenSet, Hashable, List, Optional, Set, Tuple
 
 import aiohttp
 import numpy as np
@@ -39,7 +43,9 @@ import ujson
 from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.rule_policy import RulePolicy
+from rasa.engine.exceptions import GraphRunError
 from rasa.engine.graph import GraphSchema
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.nlu.training_data.features import Features
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
@@ -48,6 +54,7 @@ HINT = (
     "endpoint is valid (see Rasa's documentation on custom actions)."
 )
 _rasas_minimal_graph_schema = GraphSchema.minimal_graph_schema
+_rasas_graph_run = DaskGraphRunner.run
 _rasas_possible_rule_keys = RulePolicy._get_possible_keys
 _rasas_session = EndpointConfig.session
 _rasas_combine_sparse_features = Features._combine_sparse_features
@@ -81,6 +88,54 @@ def _remembered_minimal_graph_schema(self: GraphSchema, targets: Optional[List[s
     if key not in remembered:
         remembered[key] = _rasas_minimal_graph_schema(self, targets)
     return remembered[key]
+
+
+def _run_plan(self: DaskGraphRunner, targets: List[str]) -> List[Tuple[str, Any, Tuple[str, ...]]]:
+    """The nodes a run of these targets needs, each after the nodes it needs: (name, node, what it needs)."""
+    plans = self.__dict__.setdefault("_run_plans", {})
+    key = tuple(targets)
+    if key not in plans:
+        schema = self._graph_schema.minimal_graph_schema(list(targets))
+        plan: List[Tuple[str, Any, Tuple[str, ...]]] = []
+        placed: Set[str] = set()
+
+        def place(name: str) -> None:
+            if name in placed or name not in schema.nodes:
+                return
+            placed.add(name)
+            needs = tuple(schema.nodes[name].needs.values())
+            for needed in needs:
+                place(needed)
+            plan.append((name, self._instantiated_nodes[name], needs))
+
+        for target in targets:
+            place(target)
+        plans[key] = plan
+    return plans[key]
+
+
+def _run_graph(
+    self: DaskGraphRunner, inputs: Optional[Dict[str, Any]] = None, targets: Optional[List[str]] = None
+) -> Dict[str, Any]:
+    """DaskGraphRunner.run: Rasa's run of the graph, each needed node called once in a fixed order, no dask."""
+    run_targets = targets if targets else self._graph_schema.target_names
+    plan = _run_plan(self, run_targets)
+    results: Dict[str, Any] = {}
+    for name, value in (inputs or {}).items():
+        if isinstance(value, str) and any(value == node_name for node_name, _, _ in plan):
+            raise GraphRunError(
+                f"Input value '{value}' clashes with a node name. Make sure that none of the input names passed to "
+                f"the `run` method are the same as node names in the graph schema."
+            )
+        results[name] = (name, value)
+    try:
+        for name, node, needs in plan:
+            if name not in results:  # as in dask, an input of a node's name stands in for the node
+                # and a name that is neither an input nor a node is passed on as it is
+                results[name] = node(*[results.get(needed, needed) for needed in needs])
+    except RuntimeError as e:
+        raise GraphRunError("Error running runner.") from e
+    return dict(results[target] for target in run_targets)
 
 
 def _possible_rule_keys(self: RulePolicy, lookup: Dict[str, str], states: List[Dict[str, Any]]) -> Set[str]:
@@ -173,6 +228,7 @@ def install() -> None:
     """Put all of the above in place of Rasa's own (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result
     GraphSchema.minimal_graph_schema = _remembered_minimal_graph_schema
+    DaskGraphRunner.run = _run_graph
     RulePolicy._get_possible_keys = _possible_rule_keys
     EndpointConfig.session = _session
     Features._combine_sparse_features = _combine_sparse_features

@@ -187,6 +187,82 @@ def test_the_graph_runner_gets_rasas_minimal_schema_worked_out_once(monkeypatch)
     assert _schema().minimal_graph_schema(["policy"]) == expected  # and the answer is Rasa's
 
 
+class _Recorded:
+    """A graph component that records its calls and returns a value built from its inputs (or fails)."""
+
+    calls: list = []
+
+    @staticmethod
+    def get_default_config():
+        return {}
+
+    @classmethod
+    def create(cls, config, model_storage, resource, execution_context):
+        return cls(config, execution_context.node_name)
+
+    def __init__(self, config, name):
+        self.config, self.name = config, name
+
+    def run(self, **inputs):
+        _Recorded.calls.append(self.name)
+        if self.config.get("fail"):
+            raise self.config["fail"]
+        return {"node": self.name, "inputs": inputs}
+
+
+def _runner(tmp_path, fail=None):
+    from rasa.engine.graph import SchemaNode
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    def node(config=None, **needs):
+        return SchemaNode(needs=needs, uses=_Recorded, constructor_name="create", fn="run", config=config or {})
+
+    nodes = {
+        "tokens": node(messages="__message__"),
+        "features": node(messages="tokens"),
+        "intents": node(messages="features", tokens="tokens"),
+        "entities": node({"fail": fail} if fail else None, messages="features", tokens="tokens"),
+        "parsed": node(a="intents", b="entities"),
+        "policy": node(tracker="__tracker__", parsed="parsed"),
+        "unused": node(messages="tokens"),
+    }
+    storage = LocalModelStorage(tmp_path)
+    return DaskGraphRunner.create(GraphSchema(nodes), storage, ExecutionContext(GraphSchema(nodes), "m"), [])
+
+
+def test_the_graph_runs_its_nodes_as_rasas_dask_runner_does(tmp_path):
+    import bot.rasa_runtime as runtime
+
+    runner = _runner(tmp_path)
+    inputs = {"__message__": ["hi"], "__tracker__": {"sender": "s"}}
+    for targets in (["policy"], ["parsed", "tokens"], None, ["policy"]):
+        _Recorded.calls.clear()
+        ours, ours_calls = runner.run(inputs, targets), list(_Recorded.calls)
+        _Recorded.calls.clear()
+        rasas, rasas_calls = runtime._rasas_graph_run(runner, inputs, targets), list(_Recorded.calls)
+        assert ours == rasas and sorted(ours_calls) == sorted(rasas_calls)
+        assert len(ours_calls) == len(set(ours_calls))  # each node once
+        order = {name: i for i, name in enumerate(ours_calls)}
+        assert all(order[n] > order["tokens"] for n in ours_calls if n != "tokens")  # after what it needs
+    assert ours["policy"]["inputs"]["parsed"]["inputs"]["b"]["node"] == "entities"
+    assert runner.__dict__["_run_plans"]  # the order was worked out and kept
+    with pytest.raises(runtime.GraphRunError):  # an input named like a node, as Rasa refuses it
+        runner.run({"__message__": "tokens"}, ["policy"])
+
+
+@pytest.mark.parametrize("fail", [ValueError("broken"), RuntimeError("broken")])
+def test_a_failing_node_fails_the_run_as_in_rasas_runner(tmp_path, fail):
+    import bot.rasa_runtime as runtime
+
+    runner = _runner(tmp_path, fail=fail)
+    inputs = {"__message__": ["hi"], "__tracker__": {}}
+    with pytest.raises(Exception) as ours:
+        runner.run(inputs, ["policy"])
+    with pytest.raises(Exception) as rasas:
+        runtime._rasas_graph_run(runner, inputs, ["policy"])
+    assert type(ours.value) is type(rasas.value) and type(ours.value.__cause__) is type(rasas.value.__cause__)
+
+
 def _rule_states(rng, length, start=False):
     intents = ["greet", "consent_what_is", "law_nudes_illegal", "disclosure_abuse", "thanks"]
     actions = ["action_listen", "action_answer", "utter_safety", "action_quiz"]
