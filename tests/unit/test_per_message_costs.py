@@ -394,3 +394,44 @@ def test_sparse_features_are_joined_into_the_matrix_rasa_makes():
     csr = Features(scipy.sparse.random(2, 5, format="csr"), "sequence", "text", "words")
     csr.combine_with_features(Features(scipy.sparse.random(2, 4, format="coo"), "sequence", "text", "chars"))
     assert csr.features.shape == (2, 9)  # not two COO matrices: joined by scipy, as Rasa does
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4, "max_features": 300}, {"use_lemma": False}],
+)
+def test_count_features_are_the_matrices_rasa_makes(tmp_path, settings):
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+
+    import bot.rasa_runtime as runtime
+
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    taught = [
+        "what is consent",
+        "someone keeps asking me for nudes",
+        "is it illegal to send a nude if I am 15",
+        "who can I talk to at school about it",
+        "my boyfriend shared my picture with his mates",
+    ]
+    featurizer, storage, _ = _classifier(
+        CountVectorsFeaturizer, tmp_path, "counts", **{**CountVectorsFeaturizer.get_default_config(), **settings}
+    )
+    training = TrainingData(training_examples=[Message(data={"text": t, "intent": "x"}) for t in taught])
+    tokenizer.process_training_data(training)
+    featurizer.train(training)
+    asked = taught + ["WHAT is consent consent consent?", "nudes nudes 😢 zzzqx", "ok", "café à l'école"]
+    messages = [Message(data={"text": t}) for t in asked]
+    tokenizer.process(messages)
+    for message in messages:
+        tokens = [featurizer._get_processed_message_tokens_by_attribute(message, "text")]
+        ours, rasas = (
+            runtime._create_count_features(featurizer, "text", tokens),
+            runtime._rasas_create_count_features(featurizer, "text", tokens),
+        )
+        for mine, theirs in zip(ours[0] + ours[1], rasas[0] + rasas[1]):
+            assert mine.shape == theirs.shape and mine.format == theirs.format == "coo"
+            assert (mine.dtype, mine.row.dtype, mine.col.dtype) == (theirs.dtype, theirs.row.dtype, theirs.col.dtype)
+            assert np.array_equal(mine.row, theirs.row) and np.array_equal(mine.col, theirs.col)
+            assert np.array_equal(mine.data, theirs.data)
+    assert CountVectorsFeaturizer._create_features is runtime._create_count_features
