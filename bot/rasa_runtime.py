@@ -38,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import weakref
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import Any, Dict, FrozenSet, Hashable, List, Optional, Set, Tuple
 
 import aiohttp
@@ -240,11 +240,8 @@ def _token_counts(vectorizer: Any, documents: List[str]) -> scipy.sparse.coo_mat
     columns: List[int] = []
     counts: List[int] = []
     for row, document in enumerate(documents):
-        counter: Dict[int, int] = {}
-        for feature in analyze(document):
-            column = vocabulary.get(feature)
-            if column is not None:
-                counter[column] = counter.get(column, 0) + 1
+        counter = Counter(map(vocabulary.get, analyze(document)))
+        counter.pop(None, None)  # features outside the vocabulary
         for column in sorted(counter):
             rows.append(row)
             columns.append(column)
