@@ -29,6 +29,10 @@
   converting cost three times the counting (about 1 ms a message for the two featurizers). The same COO
   matrices are built here directly from the vectorizer's own analyzer and vocabulary.
 
+- Before each message's intent is checked against the domain, Rasa asks whether the domain is empty by
+  writing the whole domain out as a dictionary and comparing it with an empty one's (0.1 ms alone, 2% of
+  a server's samples under load). A domain found not empty is remembered as such; an empty one is asked again.
+
 `install()` puts them in place; bot/nlu/components.py calls it on import, so every Rasa server that loads our
 model gets them, however it is started. tests/unit/test_per_message_costs.py checks the results are Rasa's.
 """
@@ -53,6 +57,7 @@ from rasa.engine.graph import GraphSchema
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+from rasa.shared.core.domain import Domain
 from rasa.shared.nlu.training_data.features import Features
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
@@ -66,6 +71,7 @@ _rasas_possible_rule_keys = RulePolicy._get_possible_keys
 _rasas_session = EndpointConfig.session
 _rasas_combine_sparse_features = Features._combine_sparse_features
 _rasas_create_count_features = CountVectorsFeaturizer._create_features
+_rasas_domain_is_empty = Domain.is_empty
 _INT32_MAX = np.iinfo(np.int32).max
 _MAX_REMEMBERED_STATES = 20_000
 KEEPALIVE_SECONDS = 2.0
@@ -274,6 +280,15 @@ def _create_count_features(
     return sequences, sentences
 
 
+def _domain_is_empty(self: Domain) -> bool:
+    """Domain.is_empty: Rasa's answer; a domain with content is remembered as not empty."""
+    if self.__dict__.get("_has_content"):
+        return False
+    empty = _rasas_domain_is_empty(self)
+    self.__dict__["_has_content"] = not empty
+    return empty
+
+
 def install() -> None:
     """Put all of the above in place of Rasa's own (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result
@@ -283,3 +298,4 @@ def install() -> None:
     EndpointConfig.session = _session
     Features._combine_sparse_features = _combine_sparse_features
     CountVectorsFeaturizer._create_features = _create_count_features
+    Domain.is_empty = _domain_is_empty

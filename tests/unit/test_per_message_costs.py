@@ -435,3 +435,22 @@ def test_count_features_are_the_matrices_rasa_makes(tmp_path, settings):
             assert np.array_equal(mine.row, theirs.row) and np.array_equal(mine.col, theirs.col)
             assert np.array_equal(mine.data, theirs.data)
     assert CountVectorsFeaturizer._create_features is runtime._create_count_features
+
+
+def test_a_domain_is_empty_as_rasa_says_and_a_full_one_is_asked_once(monkeypatch):
+    from pathlib import Path
+
+    from rasa.shared.core.domain import Domain
+
+    import bot.rasa_runtime as runtime
+
+    assert Domain.is_empty is runtime._domain_is_empty
+    empty, full = Domain.empty(), Domain.load(Path(__file__).resolve().parents[2] / "domain.yml")
+    asked = []
+    for domain, expected in ((empty, True), (full, False)):
+        assert domain.is_empty() is expected is runtime._rasas_domain_is_empty(domain)
+    real = runtime._rasas_domain_is_empty
+    monkeypatch.setattr(runtime, "_rasas_domain_is_empty", lambda d: asked.append(d) or real(d))
+    for _ in range(3):
+        assert not full.is_empty() and empty.is_empty()
+    assert asked == [empty, empty, empty]  # the full domain's answer was remembered; the empty one's never is
