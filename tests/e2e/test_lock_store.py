@@ -100,13 +100,21 @@ def test_a_ticket_that_expires_while_waiting_raises_lock_error(redis_server):
 def test_an_uncontended_turn_costs_two_redis_round_trips(redis_server, monkeypatch):
     store = _store(redis_server)
 
+    sent = []
+
     async def main():
+        async with store.lock("pupil-4"):  # loads the script once
+            pass
+        client = store._client()[0]
+        send = client.execute_command
+
+        async def counted(*args, **kw):
+            sent.append(args[0])
+            return await send(*args, **kw)
+
+        monkeypatch.setattr(client, "execute_command", counted)
         async with store.lock("pupil-4"):
             pass
 
-    asyncio.run(main())  # loads the script once
-    sent = []
-    send = store.red.execute_command
-    monkeypatch.setattr(store.red, "execute_command", lambda *args, **kw: sent.append(args[0]) or send(*args, **kw))
     asyncio.run(main())
     assert sent == ["EVALSHA", "ZREM"]
