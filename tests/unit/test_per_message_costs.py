@@ -53,12 +53,19 @@ def test_the_row_is_rasas_sentence_row(messages, tmp_path):
     assert ours._create_X(messages).shape == (len(messages), 130)
 
 
-def test_trained_and_loaded_the_predictions_are_rasas(messages, tmp_path):
+@pytest.fixture
+def trained_pair(messages, tmp_path):
+    """Our logistic regression and Rasa's, trained on the same messages; ours with its storage and context."""
     data = TrainingData(training_examples=messages)
     ours, storage, context = _classifier(SentenceLogisticRegression, tmp_path, "ours")
     rasas, _, _ = _classifier(LogisticRegressionClassifier, tmp_path, "rasas")
     ours.train(data)
     rasas.train(data)
+    return ours, rasas, storage, context
+
+
+def test_trained_and_loaded_the_predictions_are_rasas(messages, trained_pair):
+    ours, rasas, storage, context = trained_pair
     loaded = SentenceLogisticRegression.load(ours.config, storage, Resource("ours"), context)
     assert loaded.clf.coef_.flags.f_contiguous  # so the transposed weights are read in place, not copied
     assert loaded.clf.coef_.T.ravel().base is not None
@@ -68,12 +75,8 @@ def test_trained_and_loaded_the_predictions_are_rasas(messages, tmp_path):
     assert [m.get("intent")["name"] for m in scored] == [rasas.clf.classes_[i] for i in expected[:4].argmax(axis=1)]
 
 
-def test_a_served_message_gets_the_row_and_prediction_rasa_gives_it(messages, tmp_path):
-    data = TrainingData(training_examples=messages)
-    ours, _, _ = _classifier(SentenceLogisticRegression, tmp_path, "ours")
-    rasas, _, _ = _classifier(LogisticRegressionClassifier, tmp_path, "rasas")
-    ours.train(data)
-    rasas.train(data)
+def test_a_served_message_gets_the_row_and_prediction_rasa_gives_it(messages, trained_pair):
+    ours, rasas, _, _ = trained_pair
     for message in messages:
         row, stacked = ours._create_X([message]), rasas._create_X([message])
         assert (row.dtype, row.indices.dtype, row.shape) == (stacked.dtype, stacked.indices.dtype, stacked.shape)
