@@ -23,16 +23,13 @@
 - Each message's sparse features from our four featurizers are joined side by side several times a turn
   (for DIET and for logistic regression). scipy's general `hstack` spent about 0.3 ms on each; two COO
   matrices are joined here by concatenating their entries, which gives the same matrix, entry for entry.
-
 - Each count-vector featurizer asks scikit-learn for two count matrices a message (one row per token, and
   the sentence); Rasa then sorts each and converts it to COO. scipy's checks on building, sorting and
   converting cost three times the counting (about 1 ms a message for the two featurizers). The same COO
   matrices are built here directly from the vectorizer's own analyzer and vocabulary.
-
 - Before each message's intent is checked against the domain, Rasa asks whether the domain is empty by
   writing the whole domain out as a dictionary and comparing it with an empty one's (0.1 ms alone, 2% of
   a server's samples under load). A domain found not empty is remembered as such; an empty one is asked again.
-
 - Python's cycle collector scans every container object a process holds on each full collection: about
   490,000 after the imports (TensorFlow, Rasa, spaCy), 0.46 s a time. They live as long as the server, so
   they are frozen (`gc.freeze()`) when our pipeline is imported, and collections scan only what turns make.
