@@ -310,15 +310,17 @@ def stored_event(data: Dict[str, Any]) -> Dict[str, Any]:
         if kind in _USER_EVENTS or kind == "slot":
             data["metadata"] = stored_metadata(data["metadata"])
     if kind in _USER_EVENTS:
-        original = data.get("text")
-        data["text"] = redact(original)
+        message = data.get("text")
+        clean = data["text"] = redact(message)
         parse = dict(data.get("parse_data") or {})
         if parse:
-            original = parse.get("text") or original
+            # The parse data holds the message again, as a rule the same text: redacted once, used three times.
+            original = parse.get("text") or message
+            redacted = clean if original == message else redact(original)
             if "text" in parse:
-                parse["text"] = redact(parse["text"])
+                parse["text"] = redacted if parse["text"] == original else redact(parse["text"])
             if "entities" in parse:
-                parse["entities"] = _redact_entities(parse["entities"], original, redact(original))
+                parse["entities"] = _redact_entities(parse["entities"], original, redacted)
             if "metadata" in parse:
                 parse["metadata"] = stored_metadata(parse["metadata"])
             parse.pop("text_tokens", None)
@@ -370,9 +372,7 @@ class RedactingTrackerStore(SQLTrackerStore):
         with contextlib.suppress(TrackerStoreUnavailable), self._database("store"):
             new_events = self._unsaved_events(tracker)
             if new_events:
-                rows = [self._row(tracker.sender_id, event) for event in new_events]
-                with self.engine.begin() as connection:
-                    self._statements.insert(connection, rows)
+                self._statements.insert([self._row(tracker.sender_id, event) for event in new_events])
             setattr(tracker, _EVENTS_STORED, len(tracker.events))
             logger.debug("conversation stored (redacted)")
 
@@ -392,8 +392,7 @@ class RedactingTrackerStore(SQLTrackerStore):
                     query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
                     stored = [json.loads(row.data) for row in query.with_entities(self.SQLEvent.data)]
             else:
-                with self.engine.connect() as connection:
-                    stored = [json.loads(data) for data in self._statements.latest_session(connection, sender_id)]
+                stored = [json.loads(data) for data in self._statements.latest_session(sender_id)]
         if not stored and not fetch_events_from_all_sessions:
             if len(self._unseen) >= _MAX_UNSEEN:
                 self._unseen.clear()

@@ -76,6 +76,7 @@ _rasas_create_count_features = CountVectorsFeaturizer._create_features
 _rasas_domain_is_empty = Domain.is_empty
 _INT32_MAX = np.iinfo(np.int32).max
 _MAX_REMEMBERED_STATES = 20_000
+_MAX_REMEMBERED_WORDS = 50_000
 KEEPALIVE_SECONDS = 2.0
 
 
@@ -240,24 +241,58 @@ def _combine_sparse_features(self: Features, additional_features: Features) -> N
     self._cached_fingerprint = None
 
 
-def _token_counts(vectorizer: Any, documents: List[str]) -> scipy.sparse.coo_matrix:
-    """`vectorizer.transform(documents)`, its indices sorted, as COO: what Rasa keeps, built directly."""
-    vectorizer._check_vocabulary()  # scikit-learn's own errors for an unfitted or empty vocabulary
-    vocabulary, analyze = vectorizer.vocabulary_, vectorizer.build_analyzer()
+class _Analysis:
+    """A fitted vectorizer's analyzer and vocabulary, checked once, and the columns of the words it has seen."""
+
+    def __init__(self, vectorizer: Any):
+        vectorizer._check_vocabulary()  # scikit-learn's own errors for an unfitted or empty vocabulary
+        self.vocabulary = vectorizer.vocabulary_
+        self.analyze = vectorizer.build_analyzer()
+        self.words: Dict[str, List[Tuple[int, int]]] = {}
+
+    def counts(self, document: str, remember: bool) -> List[Tuple[int, int]]:
+        """(column, count) for each of the document's features in the vocabulary, by column."""
+        found = self.words.get(document) if remember else None
+        if found is None:
+            counter = Counter(map(self.vocabulary.get, self.analyze(document)))
+            counter.pop(None, None)  # features outside the vocabulary
+            found = sorted(counter.items())
+            if remember:
+                if len(self.words) >= _MAX_REMEMBERED_WORDS:
+                    self.words.clear()
+                self.words[document] = found
+        return found
+
+
+_analyses: weakref.WeakKeyDictionary[Any, _Analysis] = weakref.WeakKeyDictionary()
+
+
+def _analysis(vectorizer: Any) -> _Analysis:
+    """The vectorizer's analysis, made again if it has been fitted since (a new vocabulary)."""
+    analysis = _analyses.get(vectorizer)
+    if analysis is None or analysis.vocabulary is not vectorizer.vocabulary_:
+        analysis = _analyses[vectorizer] = _Analysis(vectorizer)
+    return analysis
+
+
+def _token_counts(vectorizer: Any, documents: List[str], words: bool = False) -> scipy.sparse.coo_matrix:
+    """`vectorizer.transform(documents)`, its indices sorted, as COO: what Rasa keeps, built directly.
+
+    Documents that are single words (a message's tokens) are remembered with their counts.
+    """
+    analysis = _analysis(vectorizer)
     rows: List[int] = []
     columns: List[int] = []
     counts: List[int] = []
     for row, document in enumerate(documents):
-        counter = Counter(map(vocabulary.get, analyze(document)))
-        counter.pop(None, None)  # features outside the vocabulary
-        for column in sorted(counter):
+        for column, count in analysis.counts(document, remember=words):
             rows.append(row)
             columns.append(column)
-            counts.append(counter[column])
+            counts.append(count)
     data = np.asarray(counts, dtype=vectorizer.dtype)
     if vectorizer.binary:
         data.fill(1)
-    shape = (len(documents), len(vocabulary))
+    shape = (len(documents), len(analysis.vocabulary))
     index = (np.asarray(rows, dtype=np.int32), np.asarray(columns, dtype=np.int32))
     return scipy.sparse.coo_matrix((data, index), shape=shape)
 
@@ -276,7 +311,7 @@ def _create_count_features(
             sequences.append(None)
             sentences.append(None)
             continue
-        sequences.append(_token_counts(vectorizer, tokens))
+        sequences.append(_token_counts(vectorizer, tokens, words=True))
         dense = attribute in DENSE_FEATURIZABLE_ATTRIBUTES
         sentences.append(_token_counts(vectorizer, [" ".join(tokens)]) if dense else None)
     return sequences, sentences

@@ -29,6 +29,8 @@ __all__ = ["Hit", "Detector", "EverydayFrames", "PatternError"]
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENTRY_KEYS = {"id", "situation", "comment", "patterns", "requires", "unless"}
 _TOP_KEYS = {"priority", "patterns", "vocab"}
+_ENTITY_KEYS = {"ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID"}  # token attributes only an entity ruler sets
+_ENTITY_ATTRS = ("doc.ents", "token.ent_")
 
 TokenPattern = List[Dict[str, Any]]
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is 10x faster on the patterns file
@@ -110,10 +112,7 @@ class Detector:
     def detect_all(self, doc: Doc) -> list[Hit]:
         """Every entry that fires, one hit each, most urgent first (priority, then position)."""
         original = doc.text
-        if original != original.lower():
-            # The lookup lemmatizer only knows lower-case forms ("Forced" keeps lemma "Forced"), so
-            # match on a lower-cased copy made by the same pipeline.
-            doc = self.nlp(original.lower())
+        doc = _lower_cased(self.nlp, doc)
         spans: dict[str, list[tuple[int, int]]] = {}
         for match_id, start, end in self._matcher(doc):
             spans.setdefault(self.nlp.vocab.strings[match_id], []).append((start, end))
@@ -171,10 +170,24 @@ class EverydayFrames:
 
     def match(self, doc: Doc) -> str | None:
         """The id of the first frame that matches the message, or None."""
-        if doc.text != doc.text.lower():
-            doc = self.nlp(doc.text.lower())
+        doc = _lower_cased(self.nlp, doc)
         matches = sorted(self._matcher(doc), key=lambda m: m[1])
         return self.nlp.vocab.strings[matches[0][0]] if matches else None
+
+
+def _lower_cased(nlp: Language, doc: Doc) -> Doc:
+    """The message as the patterns read it: lower-cased, since the lookup lemmatizer only knows lower-case forms
+    ("Forced" keeps the lemma "Forced"). The copy goes through the pipeline's token annotators (the lemmatizer)
+    but not its entity ruler: patterns may not use entities (`_patterns`), and the ruler is most of the cost.
+    """
+    lowered = doc.text.lower()
+    if lowered == doc.text:
+        return doc
+    copy = nlp.make_doc(lowered)
+    for name, pipe in nlp.pipeline:
+        if not all(attr.startswith(_ENTITY_ATTRS) for attr in nlp.get_pipe_meta(name).assigns or ["token."]):
+            copy = pipe(copy)
+    return copy
 
 
 def _unvetoed(found: list[tuple[int, int]], vetoes: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -217,6 +230,8 @@ def _patterns(value: Any, pid: str, key: str) -> list[TokenPattern]:
     for pattern in value:
         if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
             raise PatternError(f"{pid}: '{key}' holds something that is not a token pattern: {pattern!r}")
+        if any(_ENTITY_KEYS & set(token) for token in pattern):
+            raise PatternError(f"{pid}: patterns match words, not entities ({sorted(_ENTITY_KEYS)}): {pattern!r}")
     return value
 
 

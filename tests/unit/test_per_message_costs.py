@@ -14,6 +14,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.endpoints import EndpointConfig
+from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
 
 import bot.nlu.components  # noqa: F401  (a Rasa server imports it with the model; the import installs the schema check)
 from bot.nlu.classifiers import QuickLoadingDIET, SentenceLogisticRegression
@@ -127,8 +128,27 @@ def test_diet_predicts_through_its_traced_function_directly_with_rasas_results(m
     expected = [DIETClassifier.process(trained, [_message(t, None, np.random.RandomState(3))])[0] for t in texts]
     quick.model.__dict__["_tf_predict_step"] = _NotThroughTfFunction(quick.model._tf_predict_step)
     for text, theirs in zip(texts, expected):
-        ours = quick.process([_message(text, None, np.random.RandomState(3))])[0]
+        message = _message(text, None, np.random.RandomState(3))
+        rasas_batch = RasaBatchDataGenerator(quick._create_model_data([message], training=False), batch_size=1)
+        ours_batch = quick._one_message_batch(message)
+        assert [(a.dtype, a.shape) for a in ours_batch] == [(a.dtype, a.shape) for a in rasas_batch[0][0]]
+        assert all(np.array_equal(a, b) for a, b in zip(ours_batch, rasas_batch[0][0]))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(QuickLoadingDIET, "_create_model_data", None)  # the batch is not made Rasa's way
+            ours = quick.process([message])[0]
         assert ours.get("intent_ranking") == theirs.get("intent_ranking")
+
+
+def test_diet_takes_rasas_way_for_a_message_without_text_features(messages, tmp_path):
+    settings = {"epochs": 1, "entity_recognition": False, "random_seed": 42, "number_of_transformer_layers": 1}
+    trained, storage, context = _classifier(QuickLoadingDIET, tmp_path, "diet", **settings)
+    trained.train(TrainingData(training_examples=messages))
+    quick = QuickLoadingDIET.load(trained.component_config, storage, Resource("diet"), context)
+    bare = Message(data={"text": "hello"})
+    assert quick._one_message_batch(bare) is None
+    assert quick.process([bare])[0].get("intent_ranking") == DIETClassifier.process(trained, [bare])[0].get(
+        "intent_ranking"
+    )
 
 
 def test_an_action_reply_is_still_checked_against_rasas_schema():
@@ -420,23 +440,24 @@ def test_count_features_are_the_matrices_rasa_makes(tmp_path, settings):
     featurizer, storage, _ = _classifier(
         CountVectorsFeaturizer, tmp_path, "counts", **{**CountVectorsFeaturizer.get_default_config(), **settings}
     )
-    training = TrainingData(training_examples=[Message(data={"text": t, "intent": "x"}) for t in taught])
-    tokenizer.process_training_data(training)
-    featurizer.train(training)
     asked = taught + ["WHAT is consent consent consent?", "nudes nudes 😢 zzzqx", "ok", "café à l'école"]
     messages = [Message(data={"text": t}) for t in asked]
     tokenizer.process(messages)
-    for message in messages:
-        tokens = [featurizer._get_processed_message_tokens_by_attribute(message, "text")]
-        ours, rasas = (
-            runtime._create_count_features(featurizer, "text", tokens),
-            runtime._rasas_create_count_features(featurizer, "text", tokens),
-        )
-        for mine, theirs in zip(ours[0] + ours[1], rasas[0] + rasas[1]):
-            assert mine.shape == theirs.shape and mine.format == theirs.format == "coo"
-            assert (mine.dtype, mine.row.dtype, mine.col.dtype) == (theirs.dtype, theirs.row.dtype, theirs.col.dtype)
-            assert np.array_equal(mine.row, theirs.row) and np.array_equal(mine.col, theirs.col)
-            assert np.array_equal(mine.data, theirs.data)
+    for retaught in (taught, taught[2:] + ["a new word: sexting"]):  # trained again: a new vocabulary
+        training = TrainingData(training_examples=[Message(data={"text": t, "intent": "x"}) for t in retaught])
+        tokenizer.process_training_data(training)
+        featurizer.train(training)
+        for message in messages * 2:  # the second time, a message's words are remembered
+            tokens = [featurizer._get_processed_message_tokens_by_attribute(message, "text")]
+            ours, rasas = (
+                runtime._create_count_features(featurizer, "text", tokens),
+                runtime._rasas_create_count_features(featurizer, "text", tokens),
+            )
+            for mine, theirs in zip(ours[0] + ours[1], rasas[0] + rasas[1]):
+                assert mine.shape == theirs.shape and mine.format == theirs.format == "coo"
+                for name in ("row", "col", "data"):
+                    assert getattr(mine, name).dtype == getattr(theirs, name).dtype
+                    assert np.array_equal(getattr(mine, name), getattr(theirs, name))
     assert CountVectorsFeaturizer._create_features is runtime._create_count_features
 
 

@@ -353,6 +353,21 @@ def test_stored_event_does_not_change_the_live_event():
     assert data["text"] == "my number is 07700 900123" and event.text == data["text"]
 
 
+def test_a_user_message_is_redacted_once_wherever_the_event_holds_it(monkeypatch):
+    import bot.privacy as privacy
+
+    text = "my name is Sam and my number is 07700 900123"
+    parse = {"text": text, "intent": {"name": "x"}, "entities": [{"entity": "person", "value": "Sam"}]}
+    calls = []
+    monkeypatch.setattr(privacy, "redact", lambda t: calls.append(t) or redact(t))
+    stored = stored_event({"event": "user", "text": text, "parse_data": parse})
+    assert calls.count(text) == 1
+    assert stored["text"] == stored["parse_data"]["text"] == "my name is [name] and my number is [phone]"
+    assert stored["parse_data"]["entities"][0]["value"] == "[redacted]"
+    other = stored_event({"event": "user", "text": "hi", "parse_data": {**parse, "text": "call 07700 900123"}})
+    assert (other["text"], other["parse_data"]["text"]) == ("hi", "call [phone]")
+
+
 def test_bot_messages_are_stored_as_said():
     from rasa.shared.core.events import BotUttered
 

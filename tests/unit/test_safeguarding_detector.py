@@ -19,6 +19,7 @@ import pytest
 import spacy
 import yaml
 
+from bot import safeguarding
 from bot.safeguarding import Detector, Hit, PatternError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,6 +228,23 @@ def test_works_on_a_pipeline_with_an_entity_ruler() -> None:
     assert hit is not None and hit.situation == "disclosure_sextortion"
 
 
+def test_a_message_with_capitals_is_read_lower_cased_as_the_whole_pipeline_reads_it(monkeypatch) -> None:
+    nlp = _pipeline(entity_ruler=True)
+    detector = Detector.from_file(nlp, PATTERNS)
+    texts = ["Someone Is Threatening to post my NUDES", "Childline? He FORCED me to have sex", "I Want To Kill Myself"]
+    ruler_calls: list = []
+    for text in texts:
+        whole = nlp(text.lower())
+        monkeypatch.setattr(type(nlp.get_pipe("entity_ruler")), "__call__", lambda self, d: ruler_calls.append(d))
+        light = safeguarding._lower_cased(nlp, nlp.make_doc(text))
+        monkeypatch.undo()
+        assert ruler_calls == []  # the copy skips the entity ruler
+        attrs = ("text", "lower_", "lemma_", "norm_", "is_punct", "like_num")
+        assert [[getattr(t, a) for a in attrs] for t in light] == [[getattr(t, a) for a in attrs] for t in whole]
+        found = [(hit.situation, hit.pattern_id) for hit in detector.detect_all(nlp(text))]
+        assert found and found == [(hit.situation, hit.pattern_id) for hit in detector.detect_all(whole)]
+
+
 # ------------------------------------------------------------------ the patterns file is checked
 
 GOOD_ENTRY = {
@@ -246,6 +264,7 @@ GOOD_ENTRY = {
         ([{**GOOD_ENTRY, "id": "Bad-Id"}], "snake_case"),
         ([{**GOOD_ENTRY, "patterns": [[{"LOWER": True}]]}], "invalid token pattern"),
         ([{**GOOD_ENTRY, "extra": 1}], "unknown keys"),
+        ([{**GOOD_ENTRY, "patterns": [[{"ENT_TYPE": "PERSON"}]]}], "not entities"),
     ],
 )
 def test_bad_patterns_are_rejected(nlp: spacy.Language, entries: list, message: str) -> None:

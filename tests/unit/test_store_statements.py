@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 
@@ -38,9 +40,8 @@ def test_a_turns_rows_go_in_as_rasas_insert_puts_them_and_the_latest_session_rea
     rasas = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "rasa.db"))
     statements = StoreStatements(ours.engine, ours.SQLEvent.__table__)
     rows = _conversations()
-    with ours.engine.begin() as connection:
-        statements.insert(connection, rows[:1])
-        statements.insert(connection, rows[1:])  # 40 rows: 32 in one statement, then 8
+    statements.insert(rows[:1])  # one statement, in autocommit
+    statements.insert(rows[1:])  # 40 rows: 32 in one statement, then 8, in one transaction
     with rasas.session_scope() as session:
         session.execute(rasas.SQLEvent.__table__.insert(), rows)
         session.commit()
@@ -49,8 +50,19 @@ def test_a_turns_rows_go_in_as_rasas_insert_puts_them_and_the_latest_session_rea
         assert mine.query(*columns).order_by("id").all() == theirs.query(*columns).order_by("id").all()
         for sender in ("pupil-a", "pupil-b", "pupil-c", "nobody"):
             expected = [row.data for row in rasas._event_query(theirs, sender, False)]
-            with ours.engine.connect() as connection:
-                assert statements.latest_session(connection, sender) == expected
-    with ours.engine.connect() as connection:
-        latest = [json.loads(data)["n"] for data in statements.latest_session(connection, "pupil-b")]
+            assert statements.latest_session(sender) == expected
+    latest = [json.loads(data)["n"] for data in statements.latest_session("pupil-b")]
     assert latest == [37, 38, 39, 40]  # from the last session start on, in order; not pupil-a's, not older sessions
+
+
+@pytest.mark.parametrize("size", [1, 33])
+def test_a_write_is_all_or_nothing_whether_it_takes_one_statement_or_several(tmp_path, size):
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "store.db"))
+    statements = StoreStatements(store.engine, store.SQLEvent.__table__)
+    rows = [_row("pupil-a", "user", 1000.0 + n, n) for n in range(size)]
+    rows[-1]["sender_id"] = None  # the last row breaks a NOT NULL column, in the only or the second statement
+    with pytest.raises(sa.exc.IntegrityError):
+        statements.insert(rows)
+    assert statements.latest_session("pupil-a") == []
+    statements.insert(rows[:-1] + [_row("pupil-a", "user", 2000.0, 99)])
+    assert len(statements.latest_session("pupil-a")) == size
