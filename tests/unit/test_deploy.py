@@ -50,6 +50,44 @@ def test_scale_endpoints_share_state_between_processes():
     assert endpoints["tracker_store"] == postgres
 
 
+def _endpoint_files() -> list[tuple[str, str]]:
+    """(name, text) of every endpoints file of ours: the project's, deploy/'s and the Kubernetes ConfigMap's."""
+    files = [ROOT / "endpoints.yml", ENDPOINTS, DEPLOY / "endpoints.postgres.yml"]
+    found = [(str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")) for path in files]
+    for config in k8s_objects("ConfigMap"):
+        found += [(f"k8s {name}", text) for name, text in config["data"].items() if name.startswith("endpoints")]
+    return found
+
+
+@pytest.mark.parametrize("name,text", _endpoint_files(), ids=lambda value: value if "\n" not in value else "")
+def test_action_calls_carry_the_conversation_not_the_whole_domain(name, text, tmp_path, monkeypatch):
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    for variable in re.findall(r"\$\{(\w+)\}", text):
+        monkeypatch.setenv(variable, "5432" if variable.endswith("PORT") else "x")
+    (tmp_path / "endpoints.yml").write_text(text, encoding="utf-8")
+    endpoint = AvailableEndpoints.read_endpoints(str(tmp_path / "endpoints.yml")).action
+    domain = Domain.load(ROOT / "domain.yml")
+    for action in ("action_answer", "action_lesson"):
+        body = RemoteAction(action, endpoint)._action_call_format(DialogueStateTracker("pupil-1", []), domain)
+        assert "domain" not in body and body["tracker"]["sender_id"] == "pupil-1"
+    unselective = RemoteAction("action_answer", type(endpoint)(url=endpoint.url))  # Rasa's default sends it
+    assert "domain" in unselective._action_call_format(DialogueStateTracker("pupil-1", []), domain)
+
+
+def test_our_actions_never_read_the_domain_they_are_no_longer_sent():
+    import ast
+
+    for path in sorted((ROOT / "actions").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name == "run":
+                used = {n.id for statement in node.body for n in ast.walk(statement) if isinstance(n, ast.Name)}
+                assert "domain" not in used, f"{path.name}: run() reads the domain"
+
+
 # ---------------------------------------------------------------- nginx
 
 
