@@ -157,14 +157,23 @@ def _run_graph(
 
 def _possible_rule_keys(self: RulePolicy, lookup: Dict[str, str], states: List[Dict[str, Any]]) -> Set[str]:
     """RulePolicy._get_possible_keys: the rules that fit every state, latest first, as Rasa tests them."""
-    keys = frozenset(lookup)
+    keys, longest = _rule_keys(self, lookup)
     possible = set(keys)
-    longest = max((len(self._rule_key_to_state(key)) for key in keys), default=0)
     for distance, state in enumerate(reversed(states)):
         if distance >= longest or not possible:
             break  # every rule fits a state further back than the rule is long
         possible &= _rules_fitting(self, keys, distance, state)
     return possible
+
+
+def _rule_keys(self: RulePolicy, lookup: Dict[str, str]) -> Tuple[FrozenSet[str], int]:
+    """The lookup's rules and the length of the longest, worked out again only when its rules have changed."""
+    remembered: Dict[int, Tuple[FrozenSet[str], int]] = self.__dict__.setdefault("_rule_keys", {})
+    known = remembered.get(id(lookup))
+    if known is None or known[0] != lookup.keys():
+        keys = frozenset(lookup)
+        known = remembered[id(lookup)] = (keys, max((len(self._rule_key_to_state(key)) for key in keys), default=0))
+    return known
 
 
 def _rules_fitting(self: RulePolicy, keys: FrozenSet[str], distance: int, state: Dict[str, Any]) -> FrozenSet[str]:

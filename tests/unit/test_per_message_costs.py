@@ -304,6 +304,7 @@ def _rule_states(rng, length, start=False):
 
 def test_rule_policy_finds_the_rules_rasa_finds(tmp_path):
     import json
+    from collections import Counter
 
     from rasa.core.policies.rule_policy import RulePolicy
 
@@ -318,13 +319,18 @@ def test_rule_policy_finds_the_rules_rasa_finds(tmp_path):
     lookup = {json.dumps(states): "action_answer" for states in rules}
     conversations = [_rule_states(rng, rng.randint(1, 9), start=True) for _ in range(300)]
     conversations += conversations[:100]  # asked again: remembered answers must still be Rasa's
-    found = 0
+    found = Counter()
     for states in conversations:
         expected = runtime._rasas_possible_rule_keys(policy, lookup, states)
         assert policy._get_possible_keys(lookup, states) == expected
-        found += len(expected)
-    assert found > 100  # plenty of rules fitted, not only empty sets
+        found.update(expected)
+    assert sum(found.values()) > 100  # plenty of rules fitted, not only empty sets
     assert policy.__dict__["_rules_fitting"]  # and the remembered path was taken
+    # Training changes a lookup in place (rules added, contradicting ones removed): the change is followed.
+    del lookup[found.most_common(1)[0][0]]
+    lookup[json.dumps(conversations[0][-2:])] = "action_answer"
+    for states in conversations:
+        assert policy._get_possible_keys(lookup, states) == runtime._rasas_possible_rule_keys(policy, lookup, states)
 
 
 def test_endpoint_sessions_are_rasas_writing_json_with_ujson():
