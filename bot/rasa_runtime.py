@@ -27,8 +27,8 @@
 - Each count-vector featurizer asks scikit-learn for two count matrices a message (one row per token, and
   the sentence); Rasa then sorts each and converts it to COO. scipy's checks on building, sorting and
   converting cost three times the counting (about 1 ms a message for the two featurizers). The same COO
-  matrices are built here directly from the vectorizer's own analyzer and vocabulary, made once for each
-  fitted vectorizer; the counts of each word (a token row) are remembered, up to 50,000 words.
+  matrices are built here directly from the vectorizer's own analyzer and vocabulary, made and checked once
+  for each fitted vectorizer. (No message words are kept between messages: they may be names.)
 - Before each message's intent is checked against the domain, Rasa asks whether the domain is empty by
   writing the whole domain out as a dictionary and comparing it with an empty one's (0.1 ms alone, 2% of
   a server's samples under load). A domain found not empty is remembered as such; an empty one is asked again.
@@ -78,7 +78,6 @@ _rasas_create_count_features = CountVectorsFeaturizer._create_features
 _rasas_domain_is_empty = Domain.is_empty
 _INT32_MAX = np.iinfo(np.int32).max
 _MAX_REMEMBERED_STATES = 20_000
-_MAX_REMEMBERED_WORDS = 50_000
 KEEPALIVE_SECONDS = 2.0
 
 
@@ -253,26 +252,12 @@ def _combine_sparse_features(self: Features, additional_features: Features) -> N
 
 
 class _Analysis:
-    """A fitted vectorizer's analyzer and vocabulary, checked once, and the columns of the words it has seen."""
+    """A fitted vectorizer's analyzer and vocabulary, checked once rather than on every message."""
 
     def __init__(self, vectorizer: Any):
         vectorizer._check_vocabulary()  # scikit-learn's own errors for an unfitted or empty vocabulary
         self.vocabulary = vectorizer.vocabulary_
         self.analyze = vectorizer.build_analyzer()
-        self.words: Dict[str, List[Tuple[int, int]]] = {}
-
-    def counts(self, document: str, remember: bool) -> List[Tuple[int, int]]:
-        """(column, count) for each of the document's features in the vocabulary, by column."""
-        found = self.words.get(document) if remember else None
-        if found is None:
-            counter = Counter(map(self.vocabulary.get, self.analyze(document)))
-            counter.pop(None, None)  # features outside the vocabulary
-            found = sorted(counter.items())
-            if remember:
-                if len(self.words) >= _MAX_REMEMBERED_WORDS:
-                    self.words.clear()
-                self.words[document] = found
-        return found
 
 
 _analyses: weakref.WeakKeyDictionary[Any, _Analysis] = weakref.WeakKeyDictionary()
@@ -286,20 +271,19 @@ def _analysis(vectorizer: Any) -> _Analysis:
     return analysis
 
 
-def _token_counts(vectorizer: Any, documents: List[str], words: bool = False) -> scipy.sparse.coo_matrix:
-    """`vectorizer.transform(documents)`, its indices sorted, as COO: what Rasa keeps, built directly.
-
-    Documents that are single words (a message's tokens) are remembered with their counts.
-    """
+def _token_counts(vectorizer: Any, documents: List[str]) -> scipy.sparse.coo_matrix:
+    """`vectorizer.transform(documents)`, its indices sorted, as COO: what Rasa keeps, built directly."""
     analysis = _analysis(vectorizer)
     rows: List[int] = []
     columns: List[int] = []
     counts: List[int] = []
     for row, document in enumerate(documents):
-        for column, count in analysis.counts(document, remember=words):
+        counter = Counter(map(analysis.vocabulary.get, analysis.analyze(document)))
+        counter.pop(None, None)  # features outside the vocabulary
+        for column in sorted(counter):
             rows.append(row)
             columns.append(column)
-            counts.append(count)
+            counts.append(counter[column])
     data = np.asarray(counts, dtype=vectorizer.dtype)
     if vectorizer.binary:
         data.fill(1)
@@ -322,7 +306,7 @@ def _create_count_features(
             sequences.append(None)
             sentences.append(None)
             continue
-        sequences.append(_token_counts(vectorizer, tokens, words=True))
+        sequences.append(_token_counts(vectorizer, tokens))
         dense = attribute in DENSE_FEATURIZABLE_ATTRIBUTES
         sentences.append(_token_counts(vectorizer, [" ".join(tokens)]) if dense else None)
     return sequences, sentences

@@ -453,7 +453,7 @@ def test_count_features_are_the_matrices_rasa_makes(tmp_path, settings):
         training = TrainingData(training_examples=[Message(data={"text": t, "intent": "x"}) for t in retaught])
         tokenizer.process_training_data(training)
         featurizer.train(training)
-        for message in messages * 2:  # the second time, a message's words are remembered
+        for message in messages:
             tokens = [featurizer._get_processed_message_tokens_by_attribute(message, "text")]
             ours, rasas = (
                 runtime._create_count_features(featurizer, "text", tokens),
