@@ -241,14 +241,22 @@ def _combine_sparse_features(self: Features, additional_features: Features) -> N
     )
     if not quick:
         return _rasas_combine_sparse_features(self, additional_features)
-    self.features = scipy.sparse.coo_matrix(
-        (
-            np.concatenate([left.data, right.data]),
-            (np.concatenate([left.row, right.row]), np.concatenate([left.col, right.col + left.shape[1]])),
-        ),
-        shape=(left.shape[0], left.shape[1] + right.shape[1]),
-    )
+    self.features = side_by_side([left, right])
     self._cached_fingerprint = None
+
+
+def side_by_side(matrices: List[scipy.sparse.coo_matrix]) -> scipy.sparse.coo_matrix:
+    """COO matrices with the same rows, joined column-wise by concatenating their entries: scipy's hstack, entry
+    for entry, without its general checks. Also joins a served message's sentence row (bot/nlu/classifiers.py).
+    """
+    offsets, width = [], 0
+    for matrix in matrices:
+        offsets.append(width)
+        width += matrix.shape[1]
+    rows = np.concatenate([matrix.row for matrix in matrices])
+    columns = np.concatenate([matrix.col + offset for matrix, offset in zip(matrices, offsets)])
+    data = np.concatenate([matrix.data for matrix in matrices])
+    return scipy.sparse.coo_matrix((data, (rows, columns)), shape=(matrices[0].shape[0], width))
 
 
 class _Analysis:

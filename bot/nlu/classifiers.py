@@ -38,18 +38,14 @@ from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
 from rasa.utils.tensorflow.model_data import RasaModelData
 from scipy.sparse import csr_matrix, hstack, vstack
 
+from bot.rasa_runtime import side_by_side
+
 WEIGHTS = "weights.npz"
 
 
 def _joined_row(parts: List[Any]) -> csr_matrix:
     """One-row matrices side by side, as `vstack([hstack(parts, format="csr")], format="csr")` makes them."""
-    parts = [part.tocoo() for part in parts]
-    offsets = np.cumsum([0] + [part.shape[1] for part in parts])
-    data = np.concatenate([part.data for part in parts])
-    columns = np.concatenate([part.col + offset for part, offset in zip(parts, offsets)]).astype(np.int32)
-    row = csr_matrix((data, columns, np.array([0, len(data)], dtype=np.int32)), shape=(1, int(offsets[-1])))
-    row.sum_duplicates()  # scipy's canonical form: sorted columns, duplicates summed
-    return row
+    return side_by_side([part.tocoo() for part in parts]).tocsr()  # tocsr: sorted columns, duplicates summed
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -135,14 +131,10 @@ class _EagerlyBuiltDIET(DIET):
         if batch_size != 1 or model_data.number_of_examples() != 1:
             return super().run_inference(model_data, batch_size, output_keys_expected)
         batch_in = RasaBatchDataGenerator(model_data, batch_size=1, epochs=1, shuffle=False)[0][0]
-        outputs = self.predict_one(batch_in)
+        outputs = self._rasa_predict(batch_in)
         if output_keys_expected:
             outputs = {key: output for key, output in outputs.items() if key in output_keys_expected}
         return outputs
-
-    def predict_one(self, batch_in: Tuple[np.ndarray, ...]) -> Dict[str, Any]:
-        """The prediction for a batch of one message: Rasa's `run_inference` output for it."""
-        return self._rasa_predict(batch_in)
 
     def _rasa_predict(self, batch_in: Tuple[np.ndarray, ...]) -> Dict[str, Any]:
         """Rasa's prediction step; once traced, its one concrete function is called with the batch's tensors."""
@@ -185,7 +177,7 @@ class QuickLoadingDIET(DIETClassifier):
         batch = self._one_message_batch(message) if isinstance(self.model, _EagerlyBuiltDIET) else None
         if batch is None:
             return super()._predict(message)
-        return self.model.predict_one(batch)
+        return self.model._rasa_predict(batch)  # what Rasa's run_inference returns for a batch of one
 
     def _one_message_batch(self, message: Message) -> Optional[List[np.ndarray]]:
         """The batch Rasa's data generator makes for a message with sparse text features only, else None.
