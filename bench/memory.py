@@ -1,35 +1,41 @@
-"""Peak resident memory of a running stack: the sum over all its processes (workers included)."""
+"""Peak resident memory of running stacks: for each, the sum over all its processes (workers included)."""
 
 from __future__ import annotations
 
 import os
 import threading
+from collections import defaultdict
 from pathlib import Path
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 class PeakRSS:
-    """Samples the resident memory of a stack's process groups twice a second while in use."""
+    """One sampler for several stacks: reads /proc twice a second while in use, once for all of them."""
 
     def __init__(self, interval: float = 0.5) -> None:
         self.interval = interval
-        self.groups: set[int] = set()
-        self.peak_kb = 0
+        self.groups: dict[str, set[int]] = defaultdict(set)
+        self.peak_kb: dict[str, int] = defaultdict(int)
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    @property
-    def peak_mb(self) -> float:
-        return round(self.peak_kb / 1024, 1)
+    def peak_mb(self, key: str) -> float:
+        return round(self.peak_kb[key] / 1024, 1)
 
-    def watch(self, stack) -> None:
-        """Count every process in the stack's process groups (each server starts its own session)."""
-        self.groups |= {proc.pid for proc in stack.procs.values()}
+    def watch(self, key: str, stack) -> None:
+        """Count every process in the stack's process groups (each server starts its own session) under `key`."""
+        with self._lock:
+            self.groups[key] |= {proc.pid for proc in stack.procs.values()}
         self.sample()
 
     def sample(self) -> None:
-        self.peak_kb = max(self.peak_kb, sum(_rss_kb(pid) for pid in _pids_in_groups(self.groups)))
+        by_group = _pids_by_group()
+        with self._lock:
+            for key, groups in self.groups.items():
+                total = sum(_rss_kb(pid) for group in groups for pid in by_group.get(group, ()))
+                self.peak_kb[key] = max(self.peak_kb[key], total)
 
     def __enter__(self) -> PeakRSS:
         self._thread.start()
@@ -45,16 +51,15 @@ class PeakRSS:
                 self.sample()
 
 
-def _pids_in_groups(groups: set[int]) -> list[int]:
-    pids = []
+def _pids_by_group() -> dict[int, list[int]]:
+    groups = defaultdict(list)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[2]) in groups:  # field 5 of /proc/PID/stat, the process group
-            pids.append(int(stat.parent.name))
-    return pids
+        groups[int(fields[2])].append(int(stat.parent.name))  # field 5 of /proc/PID/stat, the process group
+    return groups
 
 
 def _rss_kb(pid: int) -> int:

@@ -81,7 +81,8 @@ def markdown(results: dict) -> str:
         f"(target ≤ ×0.5), NLU macro-F1 **{r['f1']:+.3f}** (target ≥ 0).",
         "",
         f"Measured by `make bench` on {results['machine']}, {results['seconds_per_level']} s per level after "
-        "ramp-up; the load generator runs on the same machine.",
+        "ramp-up, the variants taking turns level by level. The load generator runs on the same machine, "
+        f"{results.get('load_generator', 'at their priority')}.",
     ]
     return "\n".join(rows)
 

@@ -24,6 +24,8 @@
 - Each message's sparse features from our four featurizers are joined side by side several times a turn
   (for DIET and for logistic regression). scipy's general `hstack` spent about 0.3 ms on each; two COO
   matrices are joined here by concatenating their entries, which gives the same matrix, entry for entry.
+  Rasa makes DIET's sequence and sentence matrices by deep-copying the first featurizer's and joining the
+  others to it one by one (about 0.6 ms a message); they are joined here in one step, to the same matrices.
 - Each count-vector featurizer asks scikit-learn for two count matrices a message (one row per token, and
   the sentence); Rasa then sorts each and converts it to COO. scipy's checks on building, sorting and
   converting cost three times the counting (about 1 ms a message for the two featurizers). The same COO
@@ -63,6 +65,7 @@ from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 from rasa.shared.core.domain import Domain
 from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 HINT = (
@@ -74,6 +77,7 @@ _rasas_graph_run = DaskGraphRunner.run
 _rasas_possible_rule_keys = RulePolicy._get_possible_keys
 _rasas_session = EndpointConfig.session
 _rasas_combine_sparse_features = Features._combine_sparse_features
+_rasas_combine_features = Message._combine_features
 _rasas_create_count_features = CountVectorsFeaturizer._create_features
 _rasas_domain_is_empty = Domain.is_empty
 _INT32_MAX = np.iinfo(np.int32).max
@@ -232,17 +236,29 @@ def _session(self: EndpointConfig) -> aiohttp.ClientSession:
 def _combine_sparse_features(self: Features, additional_features: Features) -> None:
     """Features._combine_sparse_features: two COO matrices with 32-bit indices joined by their entries."""
     left, right = self.features, additional_features.features
-    quick = (
-        scipy.sparse.isspmatrix_coo(left)
-        and scipy.sparse.isspmatrix_coo(right)
-        and left.shape[0] == right.shape[0]
-        and all(index.dtype == np.int32 for index in (left.row, left.col, right.row, right.col))
-        and left.shape[1] + right.shape[1] < _INT32_MAX
-    )
-    if not quick:
+    if not _joinable([left, right]):
         return _rasas_combine_sparse_features(self, additional_features)
     self.features = side_by_side([left, right])
     self._cached_fingerprint = None
+
+
+def _combine_features(features: List[Features], featurizers: List[str]) -> Optional[Features]:
+    """Message._combine_features: a message's COO matrices of one kind joined in one step, as Rasa joins them
+    one by one after deep-copying the first (which alone took a third of DIET's batch-making)."""
+    matrices = [f.features for f in features]
+    if len(features) < 2 or not _joinable(matrices):
+        return _rasas_combine_features(features, featurizers)
+    return Features(side_by_side(matrices), features[0].type, features[0].attribute, featurizers)
+
+
+def _joinable(matrices: List[Any]) -> bool:
+    """Whether side_by_side joins these as Rasa would: COO, the same rows, 32-bit indices before and after."""
+    return (
+        all(scipy.sparse.isspmatrix_coo(matrix) for matrix in matrices)
+        and len({matrix.shape[0] for matrix in matrices}) == 1
+        and all(index.dtype == np.int32 for matrix in matrices for index in (matrix.row, matrix.col))
+        and sum(matrix.shape[1] for matrix in matrices) < _INT32_MAX
+    )
 
 
 def side_by_side(matrices: List[scipy.sparse.coo_matrix]) -> scipy.sparse.coo_matrix:
@@ -339,5 +355,6 @@ def install() -> None:
     RulePolicy._get_possible_keys = _possible_rule_keys
     EndpointConfig.session = _session
     Features._combine_sparse_features = _combine_sparse_features
+    Message._combine_features = staticmethod(_combine_features)
     CountVectorsFeaturizer._create_features = _create_count_features
     Domain.is_empty = _domain_is_empty

@@ -425,6 +425,39 @@ def test_sparse_features_are_joined_into_the_matrix_rasa_makes():
     assert csr.features.shape == (2, 9)  # not two COO matrices: joined by scipy, as Rasa does
 
 
+def test_a_messages_features_are_combined_as_rasa_combines_them(monkeypatch):
+    import bot.rasa_runtime as runtime
+
+    assert Message._combine_features is runtime._combine_features  # installed by the import of our pipeline
+    rng = np.random.RandomState(11)
+    message = Message(data={"text": "five words in this message"})
+    for origin, width in (("lexical", 18), ("words", 2000), ("chars", 12000), ("regex", 3)):
+        for kind, rows in (("sequence", 5), ("sentence", 1)):
+            matrix = scipy.sparse.random(rows, width, density=0.3, format="coo", dtype=np.float32, random_state=rng)
+            message.add_features(Features(matrix, kind, "text", origin))
+    message.add_features(Features(np.ones((1, 4)), "sentence", "text", "dense"))
+    asked = [["words", "chars", "lexical"], [], ["regex"]]
+    ours = [message.get_sparse_features("text", featurizers) for featurizers in asked]
+    monkeypatch.setattr(Message, "_combine_features", staticmethod(runtime._rasas_combine_features))
+    monkeypatch.setattr(Features, "_combine_sparse_features", runtime._rasas_combine_sparse_features)
+    rasas = [message.get_sparse_features("text", featurizers) for featurizers in asked]
+    for mine, theirs in zip((f for pair in ours for f in pair), (f for pair in rasas for f in pair)):
+        assert (mine.type, mine.attribute, mine.origin) == (theirs.type, theirs.attribute, theirs.origin)
+        assert mine.features.format == theirs.features.format == "coo"
+        assert mine.features.shape == theirs.features.shape and mine.features.dtype == theirs.features.dtype
+        for name in ("row", "col", "data"):
+            assert np.array_equal(getattr(mine.features, name), getattr(theirs.features, name))
+            assert getattr(mine.features, name).dtype == getattr(theirs.features, name).dtype
+    assert ours[0][0].features.shape == (5, 18 + 2000 + 12000)  # all three featurizers' columns
+    monkeypatch.undo()
+    assert message.get_dense_features("text")[1].features.shape == (1, 4)  # dense features as before
+    odd = Message(data={"text": "x"})
+    odd.add_features(Features(scipy.sparse.random(2, 5, format="coo"), "sequence", "text", "a"))
+    odd.add_features(Features(scipy.sparse.random(3, 5, format="coo"), "sequence", "text", "b"))
+    with pytest.raises(ValueError, match="sequence dimensions do not match"):
+        odd.get_sparse_features("text")
+
+
 @pytest.mark.parametrize(
     "settings",
     [{}, {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4, "max_features": 300}, {"use_lemma": False}],
