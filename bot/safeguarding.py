@@ -23,6 +23,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from bot.anchored_matcher import AnchoredMatcher
+from bot.nlu.pipeline import entity_pipes
 
 __all__ = ["Hit", "Detector", "EverydayFrames", "PatternError"]
 
@@ -30,7 +31,6 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENTRY_KEYS = {"id", "situation", "comment", "patterns", "requires", "unless"}
 _TOP_KEYS = {"priority", "patterns", "vocab"}
 _ENTITY_KEYS = {"ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID"}  # token attributes only an entity ruler sets
-_ENTITY_ATTRS = ("doc.ents", "token.ent_")
 
 TokenPattern = List[Dict[str, Any]]
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is 10x faster on the patterns file
@@ -183,11 +183,7 @@ def _lower_cased(nlp: Language, doc: Doc) -> Doc:
     lowered = doc.text.lower()
     if lowered == doc.text:
         return doc
-    copy = nlp.make_doc(lowered)
-    for name, pipe in nlp.pipeline:
-        if not all(attr.startswith(_ENTITY_ATTRS) for attr in nlp.get_pipe_meta(name).assigns or ["token."]):
-            copy = pipe(copy)
-    return copy
+    return nlp(lowered, disable=entity_pipes(nlp))
 
 
 def _unvetoed(found: list[tuple[int, int]], vetoes: list[tuple[int, int]]) -> list[tuple[int, int]]:

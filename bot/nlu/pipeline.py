@@ -14,6 +14,19 @@ import spacy
 import yaml
 
 PATTERNS = Path(__file__).resolve().parent / "entity_patterns.yml"
+_ENTITY_ATTRS = ("doc.ents", "token.ent_")
+
+
+def entity_pipes(nlp: spacy.language.Language) -> list[str]:
+    """The pipes that set only entities (the entity ruler): what a reader of tokens and lemmas can leave out.
+
+    A pipe that declares nothing it sets is not counted among them.
+    """
+    return [
+        name
+        for name, _ in nlp.pipeline
+        if all(attr.startswith(_ENTITY_ATTRS) for attr in nlp.get_pipe_meta(name).assigns or ["token."])
+    ]
 
 
 def ruler_patterns(path: Path = PATTERNS) -> list[dict]:

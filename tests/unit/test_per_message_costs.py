@@ -458,6 +458,33 @@ def test_a_messages_features_are_combined_as_rasa_combines_them(monkeypatch):
         odd.get_sparse_features("text")
 
 
+def test_spacy_nlp_gives_rasas_tokens_and_lemmas_without_running_the_entity_ruler():
+    from rasa.nlu.extractors.spacy_entity_extractor import SpacyEntityExtractor
+    from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
+
+    import bot.rasa_runtime as runtime
+    from bot.nlu.pipeline import build
+
+    assert SpacyNLP._doc_for_text is runtime._doc_for_text
+    model = SpacyModel(model=build(), model_name="ours")
+    spacy_nlp = SpacyNLP(model, SpacyNLP.get_default_config())
+    extractor = SpacyEntityExtractor({**SpacyEntityExtractor.get_default_config(), "dimensions": None})
+    texts = ["My Year 9 teacher said I can't send Nudes on Snapchat", "i am 12 and my mum's boyfriend Forced me", "?!"]
+    assert model.model(texts[0].lower()).ents  # the whole pipeline finds entities in it
+    for text in texts:
+        message = Message(data={"text": text})
+        spacy_nlp.process([message], model)
+        ours = message.get("text_spacy_doc")
+        rasas = model.model(text.lower())  # Rasa's doc: the whole pipeline on the lower-cased text
+        assert [(t.text, t.idx, t.lemma_, t.norm_, t.is_stop) for t in ours] == [
+            (t.text, t.idx, t.lemma_, t.norm_, t.is_stop) for t in rasas
+        ]
+        assert not ours.ents
+        extractor.process([message], model)
+        expected = [(e.label_, e.text) for e in model.model(text).ents]
+        assert [(e["entity"], e["value"]) for e in message.get("entities", [])] == expected
+
+
 @pytest.mark.parametrize(
     "settings",
     [{}, {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4, "max_features": 300}, {"use_lemma": False}],
