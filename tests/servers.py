@@ -211,7 +211,7 @@ class NginxBalancer:
         )
         (self.home / "nginx.conf").write_text(
             f"pid {self.home / 'nginx.pid'};\nerror_log {self.home / 'error.log'} warn;\n"
-            f"events {{ worker_connections 1024; }}\n"
+            f"worker_rlimit_nofile 16384;\nevents {{ worker_connections 8192; }}\n"
             f"http {{\n  access_log off;\n{temp}\n{self.site()}\n}}\n",
             encoding="utf-8",
         )
@@ -228,6 +228,14 @@ class NginxBalancer:
             self.proc.terminate()
             self.proc.wait(timeout=20)
         shutil.rmtree(self.home, ignore_errors=True)
+
+    @staticmethod
+    def flood_guard() -> tuple:
+        """The chat zone's per-address guard in the deployment's site: (requests a second, burst)."""
+        site = (ROOT / "deploy" / "compose" / "nginx.conf").read_text(encoding="utf-8")
+        rate = re.search(r"limit_req_zone \S+ zone=chat:\S+ rate=(\d+)r/s;", site)
+        burst = re.search(r"limit_req zone=chat burst=(\d+)", site)
+        return int(rate[1]), int(burst[1])
 
 
 def _wait_for_port(host: str, port: int, proc: subprocess.Popen, timeout: float = 30) -> None:

@@ -413,6 +413,9 @@
       signal: controller ? controller.signal : undefined
     }).then(function (res) {
       clearTimeout(timer);
+      if (res.status === 429) {
+        return res.json();  // too many messages from this chat: the server's polite reply, with help routes
+      }
       if (res.status >= 400 && res.status < 500) {
         throw requestError("bad-request");
       }

@@ -1,8 +1,14 @@
-"""A token bucket per sender for the messaging channels.
+"""A token bucket per sender, for every channel.
 
-Each sender may send `per_minute` messages a minute on average, and up to `burst` at once. Over the limit
-the first message gets one short polite reply (system text `rate_limited`); later ones get nothing until
-the bucket has a token again. Other senders are not affected. Pure, with an injectable clock.
+Each sender may send `per_minute` messages a minute on average, and up to `burst` at once. Other senders are
+not affected, so a school whose pupils share one public address is limited per conversation, never as a
+whole (docs/scaling.md). Over the limit:
+- the messaging channels (WhatsApp, Telegram) send one short polite reply (system text `rate_limited`) and
+  then nothing until the bucket has a token again, since every reply there is a paid message;
+- the widget's channels (REST, socket.io) answer every refused message with `chat_rate_limited`.
+
+Pure, with an injectable clock. Settings: `<PREFIX>_RATE_LIMIT` (messages a minute) and `<PREFIX>_RATE_BURST`,
+CHANNEL_ for the messaging channels and CHAT_ for the widget's.
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ ALLOW = "allow"  # answer the message
 NOTIFY = "notify"  # over the limit: send the polite limit reply, once
 DROP = "drop"  # over the limit and already told: send nothing
 
-DEFAULT_PER_MINUTE = 10
+DEFAULT_PER_MINUTE = 10  # messaging channels: a parent types a few messages a minute
+CHAT_PER_MINUTE = 30  # the widget: a pupil clicking through quiz buttons stays far below this
+CHAT_BURST = 20
 
 
 @dataclass
@@ -49,12 +57,25 @@ class RateLimiter:
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **kwargs) -> RateLimiter:
-        """Settings from CHANNEL_RATE_LIMIT (messages a minute) and CHANNEL_RATE_BURST; bad values use the default."""
+    def from_env(
+        cls,
+        env: Mapping[str, str] | None = None,
+        prefix: str = "CHANNEL",
+        per_minute: float = DEFAULT_PER_MINUTE,
+        burst: float | None = None,
+        **kwargs,
+    ) -> RateLimiter:
+        """Settings from <prefix>_RATE_LIMIT (a minute) and <prefix>_RATE_BURST; bad values use the defaults."""
         env = os.environ if env is None else env
-        per_minute = _positive(env.get("CHANNEL_RATE_LIMIT"), "CHANNEL_RATE_LIMIT") or DEFAULT_PER_MINUTE
-        burst = _positive(env.get("CHANNEL_RATE_BURST"), "CHANNEL_RATE_BURST")
+        limit, burst_name = f"{prefix}_RATE_LIMIT", f"{prefix}_RATE_BURST"
+        per_minute = _positive(env.get(limit), limit) or per_minute
+        burst = _positive(env.get(burst_name), burst_name) or burst
         return cls(per_minute=per_minute, burst=burst, **kwargs)
+
+    @classmethod
+    def for_chat(cls, env: Mapping[str, str] | None = None, **kwargs) -> RateLimiter:
+        """The widget's limit (REST and socket.io): CHAT_RATE_LIMIT and CHAT_RATE_BURST."""
+        return cls.from_env(env, prefix="CHAT", per_minute=CHAT_PER_MINUTE, burst=CHAT_BURST, **kwargs)
 
     def __len__(self) -> int:
         return len(self._buckets)

@@ -4,6 +4,9 @@ Same URL and JSON as Rasa's REST channel (POST /webhooks/rest/webhook with sende
 and on top of it:
 - bad input gets a 4xx with a plain reason, never a stack trace;
 - only known metadata (audience, age) is passed on and stored;
+- each conversation (sender id) may send CHAT_RATE_LIMIT messages a minute, CHAT_RATE_BURST at once
+  (bot/channels/rate_limit.py); a message over the limit gets 429 with a polite reply and the help routes,
+  and no turn. Input that never becomes a turn (refused, empty) is not counted;
 - message text never goes to the logs;
 - when a turn produces no reply (the action server is down or too slow, the tracker store is unavailable), the
   user still gets a short apology with the help routes (bot/channels/turns.py). Disclosures are answered from
@@ -21,11 +24,18 @@ from sanic.response import HTTPResponse
 
 from bot.answering import system_text
 from bot.channels.input_checks import BadInput, clean_metadata, clean_sender, clean_text
+from bot.channels.rate_limit import ALLOW, RateLimiter
 from bot.channels.turns import guarded_turn
+
+# Seconds a refused sender is asked to wait: one token's time at the default rate.
+RETRY_AFTER = "2"
 
 
 class SafeRestInput(InputChannel):
-    """Rasa's REST contract with input checks, metadata filtering and a reply for every turn."""
+    """Rasa's REST contract with input checks, metadata filtering, a limit per sender and a reply for every turn."""
+
+    def __init__(self, limiter: RateLimiter | None = None) -> None:
+        self.limiter = limiter if limiter is not None else RateLimiter.for_chat()
 
     @classmethod
     def name(cls) -> str:
@@ -49,6 +59,9 @@ class SafeRestInput(InputChannel):
                 return response.json({"error": problem.reason}, status=problem.status)
             if text is None:
                 return response.json([{"recipient_id": sender, "text": system_text("unclear")}])
+            if self.limiter.check(sender) != ALLOW:
+                limited = [{"recipient_id": sender, "text": system_text("chat_rate_limited")}]
+                return response.json(limited, status=429, headers={"Retry-After": RETRY_AFTER})
             collector = CollectingOutputChannel()
             message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
             if not await guarded_turn(on_new_message, message) or not collector.messages:

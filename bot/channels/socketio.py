@@ -6,6 +6,8 @@ as `bot_uttered`), and on top of it:
   an `input_rejected` event with a plain reason, and no turn;
 - empty or unreadable text gets a polite reply, a message that is too long a request to shorten it;
 - only known metadata (audience, age) is passed on; message text never goes to the logs;
+- the REST channel's limit per conversation (CHAT_RATE_LIMIT, CHAT_RATE_BURST): a message over it gets the
+  polite limit reply with the help routes, and no turn;
 - replies go to the socket that asked, and a turn that fails, is too slow or says nothing gets the apology.
 """
 
@@ -21,6 +23,7 @@ from sanic import Blueprint
 
 from bot.answering import system_text
 from bot.channels.input_checks import BadInput, clean_metadata, clean_sender, clean_text
+from bot.channels.rate_limit import ALLOW, RateLimiter
 from bot.channels.turns import guarded_turn
 
 REJECTED_EVENT = "input_rejected"
@@ -49,7 +52,11 @@ class _RepliesToSocket(SocketIOOutput):
 
 
 class SafeSocketIOInput(SocketIOInput):
-    """Rasa's socket.io channel, with input checks and a reply for every turn."""
+    """Rasa's socket.io channel, with input checks, a limit per sender and a reply for every turn."""
+
+    def __init__(self, *args: Any, limiter: RateLimiter | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limiter = limiter if limiter is not None else RateLimiter.for_chat()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = super().blueprint(on_new_message)  # Rasa's server, health route and connect check
@@ -80,6 +87,8 @@ class SafeSocketIOInput(SocketIOInput):
             else:
                 if text is None:
                     await output.send_system_text("unclear")
+                elif self.limiter.check(sender) != ALLOW:
+                    await output.send_system_text("chat_rate_limited")
                 else:
                     message = UserMessage(text, output, sender, input_channel=self.name(), metadata=metadata)
                     if not await guarded_turn(on_new_message, message) or not output.pending:

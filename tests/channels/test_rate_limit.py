@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answering import system_text
-from bot.channels.rate_limit import ALLOW, DROP, NOTIFY, RateLimiter
+from bot.channels.rate_limit import ALLOW, CHAT_BURST, CHAT_PER_MINUTE, DROP, NOTIFY, RateLimiter
 
 
 class Clock:
@@ -73,3 +73,17 @@ def test_limit_text_is_short_and_has_help_routes():
     text = system_text("rate_limited")
     assert "{" not in text and len(text) < 400
     assert "999" in text and "wait" in text
+
+
+def test_the_widgets_limit_has_its_own_settings_and_defaults():
+    chat = RateLimiter.for_chat({"CHANNEL_RATE_LIMIT": "2"}, clock=Clock())
+    assert chat.rate == pytest.approx(CHAT_PER_MINUTE / 60) and chat.burst == CHAT_BURST
+    tuned = RateLimiter.for_chat({"CHAT_RATE_LIMIT": "60", "CHAT_RATE_BURST": "4"}, clock=Clock())
+    assert tuned.rate == pytest.approx(1.0) and tuned.burst == 4
+    assert [tuned.check("pupil") for _ in range(5)] == [ALLOW] * 4 + [NOTIFY]
+
+
+def test_chat_limit_text_is_short_and_has_childline_and_999():
+    text = system_text("chat_rate_limited")
+    assert "{" not in text and len(text) < 300
+    assert "999" in text and "0800 1111" in text and "wait" in text

@@ -31,28 +31,41 @@ def test_endpoints_config_makes_our_store(redis_server):
     assert isinstance(store, AtomicRedisLockStore) and store.key_prefix == "school:lock:"
 
 
+async def _until_tickets(store, conversation: str, count: int) -> None:
+    """Until the conversation's lock holds `count` tickets (each waiting turn has taken its ticket)."""
+    client = store._client()[0]
+    while await client.zcard(store.key_prefix + conversation) < count:
+        await asyncio.sleep(0.001)
+
+
 def test_turns_of_one_conversation_run_one_at_a_time_in_arrival_order_across_two_servers(redis_server):
     first, second = _store(redis_server), _store(redis_server)
     log = []
+    release = None
 
-    async def turn(store, n, stay, conversation="pupil-1"):
+    async def turn(store, n, conversation="pupil-1"):
         async with store.lock(conversation):
             log.append(("in", n))
-            await asyncio.sleep(stay)
+            if n == 0:
+                await release.wait()  # the first turn holds the conversation until every ticket is taken
+            await asyncio.sleep(0.01)
             log.append(("out", n))
 
     async def main():
+        nonlocal release
+        release = asyncio.Event()
         tasks = []
         for n in range(8):
-            tasks.append(asyncio.create_task(turn(first if n % 2 else second, n, 0.03)))
-            await asyncio.sleep(0.005)  # each takes its ticket in this order
-        other = asyncio.create_task(turn(first, "other", 0, "pupil-9"))
-        await asyncio.gather(*tasks, other)
+            tasks.append(asyncio.create_task(turn(first if n % 2 else second, n)))
+            await _until_tickets(first, "pupil-1", n + 1)  # each takes its ticket in this order
+        await turn(first, "other", "pupil-9")  # another conversation is not held up by pupil-1's queue
+        release.set()
+        await asyncio.gather(*tasks)
 
     asyncio.run(main())
     pupil = [entry for entry in log if entry[1] != "other"]
     assert pupil == [(step, n) for n in range(8) for step in ("in", "out")]  # never two at once, in order
-    assert log.index(("out", "other")) < log.index(("out", 1))  # another conversation did not wait its turn
+    assert log.index(("out", "other")) < log.index(("out", 0))  # another conversation did not wait its turn
     assert first.red.exists("school:lock:pupil-1") == 0  # nothing left behind
 
 
@@ -74,9 +87,9 @@ def test_an_expired_ticket_is_skipped_and_cannot_release_the_next_holder(redis_s
 
     async def main():
         holder = asyncio.create_task(stuck())
-        await asyncio.sleep(0.05)
+        await _until_tickets(store, "pupil-2", 1)
         waiter = asyncio.create_task(next_turn("next", 0.5))
-        await asyncio.sleep(0.05)
+        await _until_tickets(store, "pupil-2", 2)  # taken before the stuck ticket expires (0.2 s)
         third = asyncio.create_task(next_turn("third", 0))
         await asyncio.gather(holder, waiter, third)
 

@@ -3,12 +3,19 @@ Rasa servers and one action server, with deploy/endpoints.scale.yml and deploy/c
 
 - a conversation whose turns alternate between the two servers keeps its slots and answers correctly;
 - one server killed mid-conversation: the next turn, through nginx, is served by the other, nothing lost;
-- 50 concurrent conversations through nginx for 20 seconds, with no errors.
+- 50 concurrent conversations through nginx for 20 seconds, with no errors. Each simulated pupil waits a
+  second between turns, so the load stays under nginx's per-address guard by construction, however fast
+  the machine answers (the test checks that margin against the site's own numbers);
+- the guard does trip under a real flood from one address, and the service answers again afterwards. The
+  flood's requests are all sent before any is answered, so how many are refused does not depend on how
+  fast the servers are.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 import uuid
 
 import pytest
@@ -20,6 +27,8 @@ from tests.servers import NginxBalancer, PostgresCluster, RedisServer
 TOKEN = "scale-test-token"
 LOAD_SECONDS = 20
 LOAD_CONVERSATIONS = 50
+THINK_SECONDS = 1.0  # a person reads and types for longer than this between turns
+GUARD_RATE, GUARD_BURST = NginxBalancer.flood_guard()
 CONVERSATION = [
     ("what is consent", r"consent"),
     ("can my boyfriend make me send pics", r"0800 1111"),
@@ -149,6 +158,7 @@ def test_fifty_concurrent_conversations_for_twenty_seconds(cluster):
                         counts["replies"] += 1
                     else:
                         counts["errors"].append(str(getattr(reply, "status_code", reply)))
+                stop.wait(THINK_SECONDS)
 
     threads = [threading.Thread(target=converse) for _ in range(LOAD_CONVERSATIONS)]
     for thread in threads:
@@ -160,3 +170,40 @@ def test_fifty_concurrent_conversations_for_twenty_seconds(cluster):
     print(f"{counts['replies']} replies from 2 servers in {LOAD_SECONDS} s, {len(counts['errors'])} errors")
     assert not counts["errors"], counts["errors"][:5]
     assert counts["replies"] >= LOAD_CONVERSATIONS
+
+
+def test_the_load_stays_far_below_the_per_address_guard():
+    """At most one request per conversation per think time, whatever the machine: a tenth of the guard."""
+    assert LOAD_CONVERSATIONS / THINK_SECONDS <= GUARD_RATE / 10
+    assert LOAD_CONVERSATIONS <= GUARD_BURST / 10
+
+
+async def _flood(host: str, port: int, path: str, count: int) -> list:
+    """`count` GETs from one address, each on its own connection, all written before any answer is read."""
+    connections = [await asyncio.open_connection(host, port) for _ in range(count)]
+    request = f"GET {path} HTTP/1.1\r\nHost: school.example\r\nConnection: close\r\n\r\n".encode()
+    for _, writer in connections:
+        writer.write(request)
+    await asyncio.gather(*(writer.drain() for _, writer in connections))
+
+    async def status(reader: asyncio.StreamReader) -> int:
+        line = await asyncio.wait_for(reader.readline(), timeout=120)
+        return int(line.split()[1]) if line.startswith(b"HTTP/") else 0
+
+    try:
+        return await asyncio.gather(*(status(reader) for reader, _ in connections))
+    finally:
+        for _, writer in connections:
+            writer.close()
+
+
+def test_a_flood_from_one_address_meets_the_guard_and_the_service_recovers(cluster):
+    _, nginx, _ = cluster
+    flood = 2 * GUARD_BURST + GUARD_RATE // 2  # far more than the burst, sent within milliseconds
+    statuses = asyncio.run(_flood("127.0.0.1", nginx.port, "/webhooks/rest/", flood))
+    assert set(statuses) <= {200, 429}, sorted(set(statuses))
+    assert statuses.count(429) > 0
+    assert statuses.count(200) > GUARD_BURST  # the burst itself always gets through
+    time.sleep(GUARD_BURST / GUARD_RATE + 1)  # the time the guard's bucket takes to empty
+    reply = turn(nginx.url, f"after-flood-{uuid.uuid4().hex}", "what is consent", {"audience": "pupil", "age": 13})
+    assert "consent" in reply.lower()
