@@ -1,4 +1,4 @@
-"""Peak resident memory of running stacks: for each, the sum over all its processes (workers included)."""
+"""Peak resident memory and CPU time of running stacks: for each, the sum over all its processes (workers included)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class PeakRSS:
@@ -29,6 +30,13 @@ class PeakRSS:
         with self._lock:
             self.groups[key] |= {proc.pid for proc in stack.procs.values()}
         self.sample()
+
+    def cpu_seconds(self, key: str) -> float:
+        """CPU time (user and system) used so far by the processes under `key` that are still running."""
+        by_group = _pids_by_group()
+        with self._lock:
+            groups = set(self.groups.get(key, ()))
+        return sum(_cpu_seconds(pid) for group in groups for pid in by_group.get(group, ()))
 
     def sample(self) -> None:
         by_group = _pids_by_group()
@@ -67,3 +75,11 @@ def _rss_kb(pid: int) -> int:
         return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_KB
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS  # utime and stime, fields 14 and 15
+    except (OSError, IndexError, ValueError):
+        return 0.0

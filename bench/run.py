@@ -15,7 +15,9 @@ the order reversed at every other level, so that the figures compared at one lev
 apart, not a whole run apart: this machine's speed drifts by a tenth over minutes. Peak resident memory is
 of each variant's own servers (not nginx, Redis or PostgreSQL). The floor is /model/parse alone on each of
 our scaled servers. NLU macro-F1 on tests/nlu for both models.
-Writes bench/results.json, README's bench table and docs/bench.png.
+Only answered turns count (bench/report.py). A level with a failed request is invalid and no claim is made
+from it; the run exits with status 1 when a compared level (32 conversations) is invalid.
+Writes bench/results.json, docs/performance.md's bench table and docs/bench.png.
 """
 
 from __future__ import annotations
@@ -137,8 +139,8 @@ def serve(variant: Variant, workdir: Path, extra_env: dict, rss: memory.PeakRSS,
         time.sleep(0.2)
 
 
-def locust(user_class: str, url: str, users: int, seconds: int, workdir: Path, **env: str) -> dict:
-    """Run Locust headless; the aggregated figures from its CSV."""
+def locust(user_class: str, url: str, users: int, seconds: int, workdir: Path, name: str = "turn", **env: str) -> dict:
+    """Run Locust headless; the figures of the requests recorded as `name` (answered) and `name failed`."""
     prefix = workdir / f"{user_class}-{users}-{time.monotonic_ns()}"
     done = subprocess.run(
         [
@@ -172,7 +174,7 @@ def locust(user_class: str, url: str, users: int, seconds: int, workdir: Path, *
     )
     if done.returncode:
         raise SystemExit(f"locust failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return report.read_locust_csv(Path(f"{prefix}_stats.csv"))
+    return report.read_locust_csv(Path(f"{prefix}_stats.csv"), name)
 
 
 def nlu_macro_f1(model: Path, workdir: Path) -> float:
@@ -197,11 +199,20 @@ def start_all(variants: list[Variant], workdir: Path, services_env: dict, served
         print(f"{variant.key}: ready in {variant.results['ready_s']:.1f} s", flush=True)
 
 
-def measure(variants: list[Variant], levels: list[int], seconds: int, workdir: Path, served: dict) -> None:
-    """Conversations at each level against every variant, level by level, alternating the order."""
+def measure(
+    variants: list[Variant], levels: list[int], seconds: int, workdir: Path, served: dict, rss: memory.PeakRSS
+) -> None:
+    """Conversations at each level against every variant, level by level, alternating the order.
+
+    Each level also records how many cores the variant's own servers kept busy, and its answered rate per core.
+    """
     for index, users in enumerate(levels):
         for variant in variants if index % 2 == 0 else variants[::-1]:
+            cpu, started = rss.cpu_seconds(variant.key), time.monotonic()
             figures = locust("ConversationUser", served[variant.key].url, users, seconds, workdir)
+            cores = (rss.cpu_seconds(variant.key) - cpu) / (time.monotonic() - started)
+            figures["cores_busy"] = round(cores, 2)
+            figures["rps_per_core"] = round(figures["rps"] / cores, 1) if cores > 0 else None
             variant.results.setdefault("turn", {})[str(users)] = figures
             print(f"{variant.key}: {users:>3} conversations {report.line(figures)}", flush=True)
     for variant in variants:  # the report reads the levels in order
@@ -212,7 +223,7 @@ def measure_floor(variant: Variant, levels: list[int], seconds: int, workdir: Pa
     """/model/parse alone; it is not public behind nginx, so each simulated user asks one Rasa server directly."""
     servers = " ".join(stack.rasa_url for stack in served.stacks)
     for users in levels:
-        figures = locust("ParseUser", served.url, users, seconds, workdir, BENCH_PARSE_SERVERS=servers)
+        figures = locust("ParseUser", served.url, users, seconds, workdir, "parse", BENCH_PARSE_SERVERS=servers)
         variant.results.setdefault("parse", {})[str(users)] = figures
         print(f"{variant.key}: {users:>3} x /model/parse {report.line(figures)}", flush=True)
 
@@ -221,12 +232,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=int, default=20, help="measured seconds per concurrency level")
     ap.add_argument("--levels", type=int, nargs="+", default=[1, 8, 32, 128])
-    ap.add_argument("--no-readme", action="store_true", help="do not rewrite the README's bench section")
+    ap.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md's bench section")
     ap.add_argument(
         "--only",
         nargs="+",
         choices=[v.key for v in VARIANTS],
-        help="a trial of some variants: no NLU scores, no README",
+        help="a trial of some variants: no NLU scores, no docs",
     )
     args = ap.parse_args()
     variants = [v for v in VARIANTS if not args.only or v.key in args.only]
@@ -247,7 +258,7 @@ def main() -> int:
         with memory.PeakRSS() as rss:
             try:
                 start_all(variants, workdir, services_env, served, rss)
-                measure(variants, args.levels, args.seconds, workdir, served)
+                measure(variants, args.levels, args.seconds, workdir, served, rss)
                 for variant in (v for v in variants if v.key == "ours"):
                     measure_floor(variant, args.levels, args.seconds, workdir, served[variant.key])
             finally:
@@ -273,8 +284,12 @@ def main() -> int:
     report.plot(results, ROOT / "docs" / "bench.png")
     table = report.markdown(results)
     print(table)
-    if not args.no_readme:
-        report.update_readme(ROOT / "README.md", table)
+    if not args.no_doc:
+        report.update_doc(ROOT / "docs" / "performance.md", table)
+    invalid = report.invalid_compared(results)
+    if invalid:
+        print(f"INVALID: failed requests at {report.COMPARED} conversations for {', '.join(invalid)}; no claim made")
+        return 1
     return 0
 
 

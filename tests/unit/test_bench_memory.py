@@ -34,3 +34,25 @@ def test_each_stack_gets_the_peak_of_its_own_processes():
             for proc in stack.procs.values():
                 proc.kill()
                 proc.wait()
+
+
+def test_cpu_time_is_counted_for_the_busy_stack_only():
+    spins = [
+        sys.executable,
+        "-c",
+        "import time\nend = time.time() + 0.6\nwhile time.time() < end: pass\ntime.sleep(30)",
+    ]
+    busy, idle = _stack(spins), _stack(["sleep", "30"])
+    try:
+        with PeakRSS(interval=0.1) as sampler:
+            sampler.watch("busy", busy)
+            sampler.watch("idle", idle)
+            time.sleep(1.0)  # the spinner uses 0.6 s of CPU, then sleeps
+            assert sampler.cpu_seconds("busy") > 0.3
+            assert sampler.cpu_seconds("idle") < 0.1
+            assert sampler.cpu_seconds("nobody") == 0
+    finally:
+        for stack in (busy, idle):
+            for proc in stack.procs.values():
+                proc.kill()
+                proc.wait()
