@@ -69,7 +69,10 @@ system-deps:
 $(SPACY_DIR)/meta.json: bot/nlu/pipeline.py bot/nlu/entity_patterns.yml | setup
 	$(PY) -m bot.nlu.pipeline $(SPACY_DIR)
 
-domain.yml data/rules/answers.yml &: $(CONTENT) $(filter data/nlu/%,$(NLU_DATA)) bot/domain.py bot/safety.py bot/routes.py | setup
+# The answers are rendered for the school profile (SCHOOL_PROFILE, else bot/content/school.yml, which is in
+# CONTENT), so a change to the school's own profile rebuilds them too.
+domain.yml data/rules/answers.yml &: $(CONTENT) $(SCHOOL_PROFILE) $(filter data/nlu/%,$(NLU_DATA)) bot/domain.py \
+		bot/safety.py bot/routes.py bot/content.py bot/audience.py bot/nations.py | setup
 	$(PY) -m bot.domain
 
 domain: domain.yml

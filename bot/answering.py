@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from bot.audience import variant_key
-from bot.content import CONTENT_DIR, School, answers, render_answer, render_text
+from bot.content import CONTENT_DIR, School, answers, render_answer, render_text, school
 
 FALLBACK_ANSWER = "out_of_scope"
 NO_AUDIENCE_QUESTION = {"set_audience", "goodbye", "thanks", "bot_challenge"}
@@ -67,7 +67,9 @@ def answer(
 ) -> tuple[list[Reply], bool]:
     """The replies for an intent, and whether the audience question was asked in them."""
     answer_id = answer_id_for(intent)
-    replies = [Reply(render_answer(answer_id, variant_key(audience, band), profile), follow_up_buttons(answer_id))]
+    profile = profile or school()
+    key = variant_key(audience, band, profile.default_band)
+    replies = [Reply(render_answer(answer_id, key, profile), follow_up_buttons(answer_id))]
     ask = audience is None and not audience_asked and answer_id not in NO_AUDIENCE_QUESTION
     if ask:
         replies.append(audience_question())

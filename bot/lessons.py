@@ -15,26 +15,14 @@ from pathlib import Path
 
 import yaml
 
+from bot.nations import nation_key, nations
+
 LESSONS_DIR = Path(__file__).resolve().parent / "content" / "lessons"
 KEY_STAGES = ("ks2", "ks3", "ks4", "ks5")
 AREAS = ("consent", "relationships", "law", "help")
-NATIONS = ("england", "wales", "scotland", "northern_ireland")
+NATIONS = tuple(nations())  # the nation keys, from bot/content/nations.yml
 QUIZ_ANSWERS = ("myth", "fact")
 QUIZ_MIN, QUIZ_MAX, QUIZ_DEFAULT = 5, 10, 8
-
-_NATION_ALIASES = {
-    "": "england",
-    "england": "england",
-    "english": "england",
-    "wales": "wales",
-    "welsh": "wales",
-    "cymru": "wales",
-    "scotland": "scotland",
-    "scottish": "scotland",
-    "northern_ireland": "northern_ireland",
-    "ni": "northern_ireland",
-    "n_ireland": "northern_ireland",
-}
 
 
 def _read(name: str):
@@ -253,14 +241,6 @@ def rshe_outcomes(item_ids) -> list[dict]:
             if item_id not in out[key]["items"]:
                 out[key]["items"].append(item_id)
     return list(out.values())
-
-
-def nation_key(nation: str | None) -> str:
-    """A nation name from a profile or a person ("Northern Ireland", "NI", "Cymru") as a key of NATIONS."""
-    key = re.sub(r"[\s-]+", "_", str(nation or "").strip().lower())
-    if key not in _NATION_ALIASES:
-        raise ValueError(f"unknown nation: {nation!r} (one of {', '.join(NATIONS)})")
-    return _NATION_ALIASES[key]
 
 
 def incident_guidance(nation: str | None = "england") -> dict:
