@@ -10,8 +10,8 @@ import functools
 
 import yaml
 
-from bot.content import CONTENT_DIR, School, render_text, school
-from bot.routes import routes
+from bot.content import CONTENT_DIR, School, render_text, school, services
+from bot.routes import PUPIL_ALWAYS, routes
 
 # Routes shown on a class screen while a lesson runs.
 LESSON_ROUTES = ("childline", "dsl", "trusted_adult", "police_emergency")
@@ -47,6 +47,7 @@ def render(situation: str, audience: str | None, band: str | None, profile: Scho
     """The whole safety answer: opening, advice, who can help, closing."""
     profile = profile or school()
     audience = audience if audience in ("parent", "teacher", "lesson") else "pupil"
+    band = band or (profile.default_band if audience == "pupil" else None)
     lib = library()
     frame = _pick(lib["frame"], audience, band)
     heading = _pick(lib["help_heading"], audience, band)
@@ -56,7 +57,19 @@ def render(situation: str, audience: str | None, band: str | None, profile: Scho
         ids = [rid for rid in ids if rid in LESSON_ROUTES]
     lines = [f"- {lib['route_lines'][rid]}" for rid in ids]
     parts = [frame["opening"], advice(situation, audience, band), "\n".join([heading, *lines]), frame["closing"]]
-    return render_text("\n\n".join(parts), profile)
+    text = render_text("\n\n".join(parts), profile)
+    if audience == "pupil":
+        check_pupil_answer(text, BAND_AGE.get(band), f"{situation} for pupils, band {band}")
+    return text
+
+
+def check_pupil_answer(text: str, age: int | None, what: str) -> None:
+    """Refuse a pupil's safety answer without Childline's number (while they are under 19) or 999."""
+    registry = services()
+    must = [registry[sid] for sid in PUPIL_ALWAYS if registry[sid].serves_age(age)]
+    missing = [f"{s.name} ({s.phone})" for s in must if s.phone not in text]
+    if missing:
+        raise ValueError(f"{what}: the answer lacks {', '.join(missing)}")
 
 
 def render_media(audience: str | None, profile: School | None = None) -> str:
@@ -66,5 +79,5 @@ def render_media(audience: str | None, profile: School | None = None) -> str:
 
 
 def bands_for_pupils() -> list[str | None]:
-    """Every pupil band a safety answer is rendered for; None is an unknown age (read as 11-13)."""
+    """Every pupil band a safety answer is rendered for; None is an unknown age (the school's default band)."""
     return [None, *BAND_AGE]
