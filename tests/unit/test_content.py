@@ -8,13 +8,22 @@ import textstat
 import yaml
 
 from bot.audience import VARIANT_KEYS
-from bot.content import answers, render_answer, render_text, services, validate
+from bot.content import School, answers, render_answer, render_text, services, validate
 from bot.domain import nlu_intents
 from bot.lesson_mode import LESSON_INTENTS
+from bot.nations import nations
 
 ROOT = Path(__file__).resolve().parents[2]
 # The Flesch-Kincaid grade each reader's text must stay within.
-GRADE_LIMIT = {"pupil_u10": 4.5, "pupil_11_13": 6, "pupil_14_15": 8, "pupil_16_17": 9, "parent": 9, "teacher": 11}
+GRADE_LIMIT = {
+    "pupil_u10": 4.5,
+    "pupil_11_13": 6,
+    "pupil_14_15": 8,
+    "pupil_16_17": 9,
+    "pupil_18plus": 9,
+    "parent": 9,
+    "teacher": 11,
+}
 UNCONFIRMED = yaml.safe_load((Path(__file__).parent / "unconfirmed_facts.yml").read_text(encoding="utf-8"))
 # From the public checker: a reply must never say sharing nudes is legal at 16 or 17.
 LEGAL_CLAIM_WRONG = re.compile(
@@ -24,7 +33,7 @@ LEGAL_CLAIM_WRONG = re.compile(
 )
 # A service's number or address typed into an answer instead of a placeholder.
 LITERAL_CONTACT = re.compile(
-    r"\b(0800\s?1111|116\s?123|85258|0808\s?800\s?5000|0345\s?6000\s?459|0808\s?1000\s?900|999|101)\b"
+    r"\b(0800\s?1111|116\s?123|85258|0808\s?800\s?5000|0345\s?6000\s?459|0808\s?1000\s?900|0800\s?068\s?4141|999|101)\b"
     r"|\b[a-z0-9-]+\.(org\.uk|police\.uk|co\.uk|org)\b",
     re.I,
 )
@@ -60,20 +69,38 @@ def test_no_variant_says_sharing_nudes_is_legal_at_16_or_17():
         assert not LEGAL_CLAIM_WRONG.search(render_answer(answer_id, key)), f"{answer_id} {key}"
 
 
-def test_no_unconfirmed_fact_is_stated():
+@pytest.mark.parametrize("nation", list(nations()))
+def test_no_unconfirmed_fact_is_stated(nation):
+    profile = School(nation=nation)  # with the nation's notes
     for answer_id, key, _ in ALL_TEXTS:
-        rendered = render_answer(answer_id, key)
+        rendered = render_answer(answer_id, key, profile)
         for item in UNCONFIRMED:
             assert not re.search(item["pattern"], rendered, re.I), f"{answer_id} {key}: {item['fact']}"
 
 
-def test_services_have_valid_uk_numbers_sources_and_dates():
+def test_services_have_valid_uk_numbers_and_sources():
     for sid, service in services().items():
         for number in (service.phone, service.text):
             if number:
                 assert UK_PHONE.match(number), f"{sid}: {number}"
-        assert service.source and service.last_verified, sid
-        assert str(service), sid
+        assert service.source and str(service), sid
+
+
+def test_last_verified_is_set_only_after_a_real_check_and_says_how():
+    for sid, service in services().items():
+        if service.verified:
+            assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", service.last_verified), sid
+            assert re.search(r"\w+\.\w+", service.verification), f"{sid}: name the page that was checked"
+        else:
+            assert service.last_verified == "", f"{sid}: last_verified without a real check"
+            assert service.verification.startswith("Not yet verified"), sid
+
+
+def test_verification_notes_are_never_shown_to_anyone():
+    notes = [s.verification for s in services().values()]
+    for answer_id, key, _ in ALL_TEXTS:
+        rendered = render_answer(answer_id, key)
+        assert "verif" not in rendered.lower() and not any(n and n[:40] in rendered for n in notes), answer_id
 
 
 def test_law_answers_say_what_the_law_is_for_and_that_help_is_there():
