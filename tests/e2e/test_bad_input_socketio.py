@@ -26,7 +26,9 @@ class Chat:
         self.sio = socketio.Client(reconnection=False)
         for name in (REPLY, REJECTED, "session_confirm"):
             self.sio.on(name, lambda data=None, name=name: self.events.put((name, data)))
-        self.sio.connect(url, socketio_path="socket.io", wait_timeout=30)
+        # The websocket transport, as browsers use it: closing it is immediate, while a long-polling client's
+        # disconnect() waits for its pending poll (up to the server's ping interval) to come back.
+        self.sio.connect(url, socketio_path="socket.io", transports=["websocket"], wait_timeout=30)
 
     def next_event(self, timeout: float = 60) -> tuple:
         """The next event; the timeout only catches a hang."""
