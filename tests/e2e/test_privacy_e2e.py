@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from bot.serve import ROOT, base_env
+from tests.unit.test_privacy import planted_in
 
 PLANTED_MESSAGE = "my name is Jessica Smith and my number is 07700 900123"
 PLANTED = ("Jessica", "Smith", "07700", "900123")
@@ -73,8 +74,7 @@ def test_the_message_is_stored_redacted(stack, planted):
 
 def test_no_planted_detail_is_anywhere_in_the_database(stack, planted):
     everything = "\n".join(stored_rows(stack)) + database_files(stack)
-    for secret in ("Jessica", "Smith", "07700"):
-        assert secret not in everything, secret
+    assert not planted_in(everything, ("Jessica", "Smith", "07700"))
 
 
 def test_the_conversation_api_needs_the_token(stack, planted):
@@ -100,8 +100,7 @@ def test_server_logs_hold_no_message_text(stack, planted):
     assert "rasa.log" in logs
     for name, text in logs.items():
         assert marker not in text, f"message text in {name}"
-        for secret in PLANTED:
-            assert secret not in text, f"{secret} in {name}"
+        assert not planted_in(text, PLANTED), f"planted detail in {name}"
 
 
 def test_retention_forget_command_deletes_one_conversation(stack):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 import uuid
 
@@ -138,6 +139,18 @@ PLANTED = [
     "203.0.113.9",
     "secret-browser",
 ]
+
+
+def planted_in(text: str, secrets=PLANTED) -> list:
+    """The planted details that stand in `text`. A detail of digits counts only as a number of its own: a
+    timestamp such as 1796630032.0770094 holds "07700" without holding anybody's phone number."""
+    return [
+        secret
+        for secret in secrets
+        if (re.search(rf"(?<![\d.]){re.escape(secret)}(?!\d)", text) if secret.isdigit() else secret in text)
+    ]
+
+
 BOT_TEXT = "Thank you for telling me. " + HELPLINES
 
 
@@ -197,8 +210,7 @@ def check_nothing_planted_is_stored(store) -> None:
     rows = [r for r in raw_rows(store) if sender in r]
     assert len(rows) == len(tracker.events)
     dump = "\n".join(rows)
-    for secret in PLANTED:
-        assert secret not in dump, secret
+    assert not planted_in(dump)
     assert '"age": 13' not in dump and '"age":13' not in dump, "the exact age is never stored"
     assert '"age_band": "11_13"' in dump and '"audience": "pupil"' in dump
     assert "[name]" in dump and "[phone]" in dump and "[email]" in dump and "[postcode]" in dump
@@ -253,8 +265,7 @@ def test_stored_rows_hold_no_planted_personal_details(sqlite_store, tmp_path):
     check_nothing_planted_is_stored(sqlite_store)
     # read the file itself too, not through SQLAlchemy
     raw = (tmp_path / "conversations.db").read_bytes().decode("utf-8", "replace")
-    for secret in PLANTED:
-        assert secret not in raw, secret
+    assert not planted_in(raw)
 
 
 def test_purge_deletes_only_old_conversations(sqlite_store):
