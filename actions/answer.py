@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answering import answer
+from bot.answering import answer, previous_question
 
 
 class ActionAnswer(Action):
@@ -18,11 +18,13 @@ class ActionAnswer(Action):
         return "action_answer"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
         replies, asked = answer(
-            (tracker.latest_message.get("intent") or {}).get("name"),
+            intent,
             tracker.get_slot("audience"),
             tracker.get_slot("age_band"),
             bool(tracker.get_slot("audience_asked")),
+            previous=previous_question(tracker.events) if intent == "set_audience" else None,
         )
         for reply in replies:
             dispatcher.utter_message(**reply.as_dict())

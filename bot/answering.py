@@ -15,6 +15,7 @@ from bot.content import CONTENT_DIR, School, answers, render_answer, render_text
 
 FALLBACK_ANSWER = "out_of_scope"
 NO_AUDIENCE_QUESTION = {"set_audience", "goodbye", "thanks", "bot_challenge"}
+SUPPORT_PREFIX = "support_"  # answers to someone who is telling, or has just told (answers/support.yml)
 
 
 @dataclass(frozen=True)
@@ -58,19 +59,45 @@ def audience_question() -> Reply:
     return Reply(spec["text"], buttons)
 
 
+def previous_question(events: list) -> str | None:
+    """The intent of the message before the latest one, from a tracker's events (as the action server gets them)."""
+    said = [e for e in events if isinstance(e, dict) and e.get("event") == "user"]
+    if len(said) < 2:
+        return None
+    return ((said[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+
+
 def answer(
     intent: str | None,
     audience: str | None,
     band: str | None,
     audience_asked: bool = False,
     profile: School | None = None,
+    previous: str | None = None,
 ) -> tuple[list[Reply], bool]:
-    """The replies for an intent, and whether the audience question was asked in them."""
-    answer_id = answer_id_for(intent)
+    """The replies for an intent, and whether the audience question was asked in them.
+
+    When the person has just said who they are (`set_audience`) right after a question that was answered for
+    an unknown reader, that question (`previous`) is answered again in their own wording: nobody has to type
+    it twice. When their wording is the one they already read, they get the usual thanks.
+    """
     profile = profile or school()
     key = variant_key(audience, band, profile.default_band)
+    if intent == "set_audience" and _worth_answering_again(previous, key, band, profile):
+        intent = previous
+    answer_id = answer_id_for(intent)
     replies = [Reply(render_answer(answer_id, key, profile), follow_up_buttons(answer_id))]
+    # Someone in the middle of telling is never asked who they are.
     ask = audience is None and not audience_asked and answer_id not in NO_AUDIENCE_QUESTION
+    ask = ask and not answer_id.startswith(SUPPORT_PREFIX)
     if ask:
         replies.append(audience_question())
     return replies, ask
+
+
+def _worth_answering_again(previous: str | None, key: str, band: str | None, profile: School) -> bool:
+    """A previous question on a topic (not small talk), whose wording for this reader differs from the first."""
+    entry = answers().get(previous or "")
+    if entry is None or entry.area == "general":
+        return False
+    return key != variant_key(None, band, profile.default_band)

@@ -5,6 +5,13 @@
 
 The safety answers become conditional responses on the `audience` and `age_band` slots, so each audience
 and age band reads its own wording with the numbers from the services registry, with no action server.
+
+The `support` slot keeps a conversation with the person after they tell (data/rules/support.yml). Rasa's own
+slot mappings set it from each message's intent, so it too works without the action server:
+- `active` after a disclosure, or a follow-up to one ("I don't want my mum to know");
+- `listening` after an opener ("can I tell you something");
+- `other_topic` after a question on another topic (consent, the law, relationships, a parent's question, a lesson);
+- anything else (thanks, ok, an unclear message, a question about help) leaves it as it was.
 """
 
 from __future__ import annotations
@@ -14,10 +21,11 @@ from pathlib import Path
 
 import yaml
 
-from bot.content import School, school
+from bot.answering import system_texts
+from bot.content import School, render_text, school
 from bot.lesson_mode import LESSON_INTENTS
 from bot.routes import SITUATIONS
-from bot.safety import bands_for_pupils, render
+from bot.safety import bands_for_pupils, check_pupil_answer, render
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = Path(__file__).resolve().parent / "domain_base.yml"
@@ -64,15 +72,54 @@ def safety_variants(situation: str, profile: School) -> list[dict]:
     return out
 
 
+# Intent families that change the subject, and so end the support state.
+OTHER_TOPICS = ("consent_", "law_", "relationships_", "parent_")
+# The support state's own replies (bot/content/system.yml), for a message that is unclear or just "ok".
+SUPPORT_REPLIES = ("support_unclear", "support_thanks")
+
+
+def support_slot(intents: list[str]) -> dict:
+    """The `support` slot with a mapping from the intents that set each of its values."""
+    opener = [i for i in intents if i == "support_opener"]
+    active = [i for i in intents if i.startswith(("disclosure_", "support_")) and i not in opener]
+    elsewhere = [i for i in intents if i.startswith(OTHER_TOPICS) or i in LESSON_INTENTS]
+    mappings = [
+        {"type": "from_intent", "intent": names, "value": value}
+        for names, value in ((active, "active"), (opener, "listening"), (elsewhere, "other_topic"))
+        if names
+    ]
+    return {
+        "type": "categorical",
+        "values": ["active", "listening", "other_topic"],
+        "influence_conversation": True,
+        "mappings": mappings,
+    }
+
+
+def support_variants(key: str, profile: School) -> list[dict]:
+    """A support reply for parents and teachers, and for pupils (the default, who must see Childline and 999)."""
+    texts = system_texts()[key]
+    adult, pupil = render_text(texts["adult"], profile), render_text(texts["pupil"], profile)
+    check_pupil_answer(pupil, None, f"{key} for pupils")
+    return [
+        {"condition": _when(audience="parent"), "text": adult},
+        {"condition": _when(audience="teacher"), "text": adult},
+        {"text": pupil},
+    ]
+
+
 def build(profile: School | None = None) -> dict:
     """The whole domain as a dict."""
     profile = profile or school()
     with open(BASE, encoding="utf-8") as f:
         domain = yaml.safe_load(f)
     domain["intents"] = nlu_intents()
+    domain["slots"]["support"] = support_slot(domain["intents"])
     responses = dict(domain.get("responses") or {})
     for situation in SITUATIONS:
         responses[f"utter_{situation}"] = safety_variants(situation, profile)
+    for key in SUPPORT_REPLIES:
+        responses[f"utter_{key}"] = support_variants(key, profile)
     domain["responses"] = responses
     return domain
 

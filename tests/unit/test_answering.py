@@ -1,0 +1,49 @@
+"""bot.answering: when someone says who they are after a question, the question is answered again for them."""
+
+from __future__ import annotations
+
+from bot.answering import answer, previous_question, system_texts
+from bot.content import render_answer, school
+
+
+def _user(intent: str) -> dict:
+    return {"event": "user", "text": "x", "parse_data": {"intent": {"name": intent, "confidence": 0.9}}}
+
+
+def test_previous_question_is_the_message_before_the_latest():
+    events = [
+        _user("greet"),
+        {"event": "bot", "text": "hi"},
+        _user("law_16_17"),
+        {"event": "bot"},
+        _user("set_audience"),
+    ]
+    assert previous_question(events) == "law_16_17"
+    assert previous_question([_user("set_audience")]) is None
+    assert previous_question([]) is None
+
+
+def test_a_parent_who_says_who_they_are_gets_their_question_answered_for_a_parent():
+    first, asked = answer("law_16_17", None, None)
+    assert asked and first[0].text == render_answer("law_16_17", "pupil_11_13", school())
+    again, asked_again = answer("set_audience", "parent", None, audience_asked=True, previous="law_16_17")
+    assert again[0].text == render_answer("law_16_17", "parent", school())
+    assert not asked_again and len(again) == 1
+
+
+def test_a_pupil_who_already_read_their_wording_gets_the_thanks():
+    replies, _ = answer("set_audience", "pupil", None, audience_asked=True, previous="law_16_17")
+    assert replies[0].text == render_answer("set_audience", "pupil_11_13", school())
+
+
+def test_nothing_is_answered_again_after_small_talk_or_the_out_of_scope_reply():
+    for previous in ("greet", "out_of_scope", "thanks", None, "disclosure_abuse"):
+        replies, _ = answer("set_audience", "teacher", None, audience_asked=True, previous=previous)
+        assert replies[0].text == render_answer("set_audience", "teacher", school()), previous
+
+
+def test_the_support_replies_keep_the_routes_for_each_reader():
+    for key in ("support_unclear", "support_thanks"):
+        texts = system_texts()[key]
+        assert "{childline.phone}" in texts["pupil"] and "{police_emergency.phone}" in texts["pupil"], key
+        assert "{nspcc.phone}" in texts["adult"] and "{police_emergency.phone}" in texts["adult"], key
