@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answering import answer, previous_question
+from bot.answering import READS_THE_PREVIOUS_QUESTION, answer, previous_question
 
 
 class ActionAnswer(Action):
@@ -24,7 +24,7 @@ class ActionAnswer(Action):
             tracker.get_slot("audience"),
             tracker.get_slot("age_band"),
             bool(tracker.get_slot("audience_asked")),
-            previous=previous_question(tracker.events) if intent == "set_audience" else None,
+            previous=previous_question(tracker.events) if intent in READS_THE_PREVIOUS_QUESTION else None,
         )
         for reply in replies:
             dispatcher.utter_message(**reply.as_dict())

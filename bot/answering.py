@@ -15,6 +15,8 @@ from bot.content import CONTENT_DIR, School, answers, render_answer, render_text
 
 FALLBACK_ANSWER = "out_of_scope"
 NO_AUDIENCE_QUESTION = {"set_audience", "goodbye", "thanks", "bot_challenge"}
+# Intents whose answer depends on the question before them (see answer()).
+READS_THE_PREVIOUS_QUESTION = {"set_audience", FALLBACK_ANSWER, "nlu_fallback"}
 SUPPORT_PREFIX = "support_"  # answers to someone who is telling, or has just told (answers/support.yml)
 
 
@@ -77,22 +79,36 @@ def answer(
 ) -> tuple[list[Reply], bool]:
     """The replies for an intent, and whether the audience question was asked in them.
 
-    When the person has just said who they are (`set_audience`) right after a question that was answered for
-    an unknown reader, that question (`previous`) is answered again in their own wording: nobody has to type
-    it twice. When their wording is the one they already read, they get the usual thanks.
+    `previous` is the intent of the message before this one:
+    - when the person has just said who they are (`set_audience`) right after a question that was answered for
+      an unknown reader, that question is answered again in their own wording: nobody has to type it twice.
+      When their wording is the one they already read, they get the usual thanks;
+    - when a message cannot be placed right after an answer on a topic, it gets that topic's gentle check
+      (answers/followups.yml: "if you mean this is happening to you...") with the topic's follow-up questions,
+      never the out-of-scope reply.
     """
     profile = profile or school()
     key = variant_key(audience, band, profile.default_band)
     if intent == "set_audience" and _worth_answering_again(previous, key, band, profile):
         intent = previous
     answer_id = answer_id_for(intent)
-    replies = [Reply(render_answer(answer_id, key, profile), follow_up_buttons(answer_id))]
+    buttons = follow_up_buttons(answer_id)
+    if answer_id == FALLBACK_ANSWER and _topic_follow_up(previous):
+        answer_id, buttons = _topic_follow_up(previous), follow_up_buttons(previous)
+    replies = [Reply(render_answer(answer_id, key, profile), buttons)]
     # Someone in the middle of telling is never asked who they are.
     ask = audience is None and not audience_asked and answer_id not in NO_AUDIENCE_QUESTION
     ask = ask and not answer_id.startswith(SUPPORT_PREFIX)
     if ask:
         replies.append(audience_question())
     return replies, ask
+
+
+def _topic_follow_up(previous: str | None) -> str | None:
+    """After an answer on a topic, the reply to a message that cannot be placed: `followup_<area>`, if written."""
+    entry = answers().get(previous or "")
+    follow_up = f"followup_{entry.area}" if entry else ""
+    return follow_up if follow_up in answers() else None
 
 
 def _worth_answering_again(previous: str | None, key: str, band: str | None, profile: School) -> bool:

@@ -47,3 +47,24 @@ def test_the_support_replies_keep_the_routes_for_each_reader():
         texts = system_texts()[key]
         assert "{childline.phone}" in texts["pupil"] and "{police_emergency.phone}" in texts["pupil"], key
         assert "{nspcc.phone}" in texts["adult"] and "{police_emergency.phone}" in texts["adult"], key
+
+
+def test_an_unclear_message_after_a_topic_answer_gets_the_topics_gentle_check():
+    replies, _ = answer("out_of_scope", "pupil", "16_17", previous="relationships_unhealthy_signs")
+    text = replies[0].text
+    assert text == render_answer("followup_relationships", "pupil_16_17", school())
+    assert not text.startswith("Sorry") and "0800 1111" in text and "999" not in text
+    assert [p for _, p in replies[0].buttons] == [
+        "/relationships_control_phone",
+        "/relationships_ending_safely",
+        "/consent_pressure",
+    ]
+    for previous, follow_up in (("consent_pressure", "followup_consent"), ("law_16_17", "followup_law")):
+        replies, _ = answer("nlu_fallback", "parent", None, previous=previous)
+        assert replies[0].text == render_answer(follow_up, "parent", school())
+
+
+def test_an_unclear_message_with_no_topic_before_it_gets_the_out_of_scope_reply():
+    for previous in (None, "greet", "out_of_scope", "disclosure_abuse"):
+        replies, _ = answer("out_of_scope", "pupil", "14_15", previous=previous)
+        assert replies[0].text == render_answer("out_of_scope", "pupil_14_15", school()), previous
