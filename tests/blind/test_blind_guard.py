@@ -15,8 +15,19 @@ import yaml
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
-CATEGORIES = {"disclosure", "sextortion", "self_harm", "law", "consent", "relationships", "help",
-              "parent", "teacher", "benign", "out_of_scope"}
+CATEGORIES = {
+    "disclosure",
+    "sextortion",
+    "self_harm",
+    "law",
+    "consent",
+    "relationships",
+    "help",
+    "parent",
+    "teacher",
+    "benign",
+    "out_of_scope",
+}
 
 
 def _norm(text: str) -> str:

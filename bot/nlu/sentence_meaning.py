@@ -1,0 +1,111 @@
+"""Pretrained sentence meaning for the NLU: a dense featurizer from a published sentence-embedding model.
+
+Word and character counts learn only the phrasings in the training data. This graph component adds, for each
+message, all-MiniLM-L6-v2's sentence vector (mean of its token vectors over the attention mask, as the model
+was trained to be read, normalised to length 1), as a dense sentence feature that both intent classifiers
+read. The weights are unpacked and checked at build time by bot.nlu.sentence_model; nothing is downloaded.
+
+The model runs in TensorFlow through transformers' TFBertModel (no torch), called through one traced function
+whose input shape may vary, so a served message costs one graph call (docs/performance.md has the figure).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.exceptions import RasaException
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+TRAINING_BATCH = 64
+
+
+class SentenceEncoder:
+    """all-MiniLM-L6-v2 as a function from texts to unit sentence vectors (n, 384)."""
+
+    def __init__(self, model_dir: Path, max_length: int) -> None:
+        import tensorflow as tf
+        from transformers import BertTokenizerFast, TFBertModel
+
+        if not (model_dir / "model.safetensors").exists():
+            raise RasaException(f"no sentence model in {model_dir}: run `make train`, which unpacks it")
+        self.max_length = max_length
+        self.tokenizer = BertTokenizerFast(tokenizer_file=str(model_dir / "tokenizer.json"))
+        model = TFBertModel.from_pretrained(str(model_dir))
+        ids = tf.TensorSpec([None, None], tf.int32)
+
+        @tf.function(input_signature=[ids, ids, ids], reduce_retracing=True)
+        def pooled(input_ids, attention_mask, token_type_ids):
+            hidden = model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            mask = tf.cast(attention_mask, hidden.last_hidden_state.dtype)[..., None]
+            mean = tf.reduce_sum(hidden.last_hidden_state * mask, axis=1) / tf.maximum(tf.reduce_sum(mask, 1), 1.0)
+            return tf.math.l2_normalize(mean, axis=1)
+
+        self._pooled = pooled
+
+    def __call__(self, texts: List[str]) -> np.ndarray:
+        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="np")
+        parts = (batch[k].astype(np.int32) for k in ("input_ids", "attention_mask", "token_type_ids"))
+        return self._pooled(*parts).numpy()
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class SentenceMeaningFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds the message's sentence vector as a dense sentence feature of its text."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {**DenseFeaturizer.get_default_config(), "model_dir": "build/sentence_model", "max_length": 128}
+
+    def __init__(self, config: Dict[str, Any], name: str, encoder: Optional[SentenceEncoder] = None) -> None:
+        super().__init__(name, config)
+        self.encoder = encoder or SentenceEncoder(Path(config["model_dir"]), int(config["max_length"]))
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SentenceMeaningFeaturizer:
+        return cls(config, execution_context.node_name)
+
+    @classmethod
+    def validate_config(cls, config: Dict[str, Any]) -> None:
+        """The settings this featurizer reads: a model directory and a positive token limit."""
+        if not str(config.get("model_dir") or "") or int(config.get("max_length") or 0) <= 0:
+            raise RasaException(f"{cls.__name__} needs model_dir and a positive max_length")
+
+    @staticmethod
+    def required_packages() -> List[str]:
+        return ["transformers", "tensorflow"]
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Every training example with text, in batches."""
+        examples = [m for m in training_data.training_examples if m.get(TEXT)]
+        for start in range(0, len(examples), TRAINING_BATCH):
+            batch = examples[start : start + TRAINING_BATCH]
+            self._add(batch, self.encoder([m.get(TEXT) for m in batch]))
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Served messages: the ones with text get their vector."""
+        with_text = [m for m in messages if m.get(TEXT)]
+        if with_text:
+            self._add(with_text, self.encoder([m.get(TEXT) for m in with_text]))
+        return messages
+
+    def _add(self, messages: List[Message], vectors: np.ndarray) -> None:
+        for message, vector in zip(messages, vectors):
+            self.add_features_to_message(None, vector[None, :], TEXT, message)
