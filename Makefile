@@ -83,7 +83,8 @@ domain.yml data/rules/answers.yml &: $(CONTENT) $(SCHOOL_PROFILE) $(filter data/
 
 domain: domain.yml
 
-$(MODEL): $(SPACY_DIR)/meta.json $(SENTENCE_DIR)/model.safetensors domain.yml config.yml $(NLU_DATA) $(filter bot/nlu/%,$(BOT_CODE))
+# The data folders too: removing a training file changes only its folder.
+$(MODEL): $(SPACY_DIR)/meta.json $(SENTENCE_DIR)/model.safetensors domain.yml config.yml $(NLU_DATA) data/nlu data/rules data/stories $(filter bot/nlu/%,$(BOT_CODE))
 	$(RASA) train --fixed-model-name assistant --out models --quiet
 	@touch $@
 

@@ -119,8 +119,9 @@ def test_the_same_question_reads_differently_for_each_reader():
 
 
 def test_knowledge_answers_never_send_to_999():
-    # help_police, and the two support answers that follow a disclosure (issue 20: "if you are in danger right now")
-    exempt = {"help_police", "support_tell_for_me", "support_scared"}
+    # help_police, and "can you call the police for me" after a disclosure (support_tell_for_me). Not
+    # support_scared: "I'm scared of spiders" reads the same to the classifiers, and a false 999 frightens.
+    exempt = {"help_police", "support_tell_for_me"}
     for answer_id, key, _ in ALL_TEXTS:
         if answer_id not in exempt:
             assert "999" not in render_answer(answer_id, key), f"{answer_id} {key}"

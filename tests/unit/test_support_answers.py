@@ -112,7 +112,7 @@ def test_the_bot_says_it_cannot_contact_anyone(key):
     assert BOT_CANNOT_CONTACT.search(render_answer("support_tell_for_me", key)), key
 
 
-@pytest.mark.parametrize("answer_id", ["support_tell_for_me", "support_scared"])
+@pytest.mark.parametrize("answer_id", ["support_tell_for_me"])
 @pytest.mark.parametrize("key", KEYS)
 def test_after_a_disclosure_999_is_in_reach(answer_id, key):
     text = render_answer(answer_id, key)
@@ -121,7 +121,7 @@ def test_after_a_disclosure_999_is_in_reach(answer_id, key):
 
 def test_only_the_answers_that_follow_a_disclosure_name_999():
     for answer_id, key, text in _all():
-        if answer_id not in ("support_tell_for_me", "support_scared"):
+        if answer_id != "support_tell_for_me":
             assert not EMERGENCY.search(text), (answer_id, key)
 
 
