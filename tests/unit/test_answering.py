@@ -43,7 +43,7 @@ def test_nothing_is_answered_again_after_small_talk_or_the_out_of_scope_reply():
 
 
 def test_the_support_replies_keep_the_routes_for_each_reader():
-    for key in ("support_unclear", "support_thanks"):
+    for key in ("support_unclear", "support_thanks", "support_bot"):
         texts = system_texts()[key]
         assert "{childline.phone}" in texts["pupil"] and "{police_emergency.phone}" in texts["pupil"], key
         assert "{nspcc.phone}" in texts["adult"] and "{police_emergency.phone}" in texts["adult"], key
