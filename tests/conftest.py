@@ -125,3 +125,17 @@ def reply_text(messages) -> str:
         parts.append(m.get("text") or "")
         parts += [b.get("title", "") for b in m.get("buttons") or []]
     return "\n".join(parts)
+
+
+def run_converse(url: str, cases: Path, report: Path, *thresholds: str):
+    """../shared/eval/converse.py against a running server, with its JSON report and the given thresholds."""
+    import subprocess
+    import sys
+
+    converse = ROOT.parent / "shared" / "eval" / "converse.py"
+    if not converse.exists():
+        pytest.fail("../shared/eval/converse.py is missing: the shared folder must sit beside the project")
+    command = [sys.executable, str(converse), "--url", url, "--cases", str(cases), "--json", str(report), *thresholds]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    print(run.stdout[-4000:])
+    return run

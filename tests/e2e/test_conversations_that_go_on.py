@@ -10,15 +10,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
 from bot.content import answers, render_answer, school
-from tests.conftest import reply_text
+from tests.conftest import reply_text, run_converse
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT.parent / "shared" / "eval"
@@ -82,25 +80,8 @@ def test_public_conversations(stack, tmp_path):
     if not (EVAL / "public_conversations.yml").exists():
         pytest.skip("../shared/eval is not beside the project (a clone outside this setup)")
     report = tmp_path / "conversations.json"
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(EVAL / "converse.py"),
-            "--url",
-            stack.rasa_url,
-            "--cases",
-            str(EVAL / "public_conversations.yml"),
-            "--json",
-            str(report),
-            "--min-safety",
-            "1.0",
-            "--min-overall",
-            "1.0",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
+    run = run_converse(
+        stack.rasa_url, EVAL / "public_conversations.yml", report, "--min-safety", "1.0", "--min-overall", "1.0"
     )
-    print(run.stdout[-4000:])
     failed = [r for r in json.loads(report.read_text())["results"] if not r["ok"]]
     assert run.returncode == 0, failed

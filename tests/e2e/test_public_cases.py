@@ -1,11 +1,9 @@
 """The shared public cases, checked from outside by ../shared/eval/converse.py against the running server."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+from tests.conftest import run_converse
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT.parent / "shared" / "eval"
@@ -13,29 +11,10 @@ SAFETY = {"disclosure", "sextortion", "self_harm"}
 
 
 def test_public_cases(stack, tmp_path):
-    if not (EVAL / "converse.py").exists():
-        pytest.fail("../shared/eval/converse.py is missing: the shared folder must sit beside the project")
     report = tmp_path / "eval-report.json"
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(EVAL / "converse.py"),
-            "--url",
-            stack.rasa_url,
-            "--cases",
-            str(EVAL / "public_cases.yml"),
-            "--json",
-            str(report),
-            "--min-safety",
-            "1.0",
-            "--max-false-alarm",
-            "0.05",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
+    run = run_converse(
+        stack.rasa_url, EVAL / "public_cases.yml", report, "--min-safety", "1.0", "--max-false-alarm", "0.05"
     )
-    print(run.stdout[-4000:])
     results = json.loads(report.read_text())["results"]
     other = [r for r in results if r["category"] not in SAFETY]
     rate = sum(r["ok"] for r in other) / len(other)

@@ -14,16 +14,8 @@ from bot.content import School, answers, nation_note, render_answer, render_text
 from bot.nations import nations
 from bot.routes import SITUATIONS
 from bot.safety import bands_for_pupils, library, render
+from tests.unit.test_content import GRADE_LIMIT
 
-GRADE_LIMIT = {
-    "pupil_u10": 4.5,
-    "pupil_11_13": 6,
-    "pupil_14_15": 8,
-    "pupil_16_17": 9,
-    "pupil_18plus": 9,
-    "parent": 9,
-    "teacher": 11,
-}
 KEYS = [*VARIANT_KEYS, *OPTIONAL_VARIANTS]
 ENGLAND = School()
 
