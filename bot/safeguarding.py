@@ -23,9 +23,10 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
 from bot.anchored_matcher import AnchoredMatcher
+from bot.nlu import textspeak
 from bot.nlu.pipeline import entity_pipes
 
-__all__ = ["Hit", "Detector", "EverydayFrames", "PatternError"]
+__all__ = ["Hit", "Detector", "EverydayFrames", "MoneyDemands", "PatternError"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENTRY_KEYS = {"id", "situation", "comment", "patterns", "requires", "unless"}
@@ -111,8 +112,14 @@ class Detector:
 
     def detect_all(self, doc: Doc) -> list[Hit]:
         """Every entry that fires, one hit each, most urgent first (priority, then position)."""
-        original = doc.text
-        doc = _lower_cased(self.nlp, doc)
+        found: dict[str, tuple[int, int, int, Hit]] = {}
+        for reading in readings(self.nlp, doc):
+            for item in self._hits(reading, doc.text):
+                found.setdefault(item[3].pattern_id, item)
+        return [item[3] for item in sorted(found.values(), key=lambda item: item[:3])]
+
+    def _hits(self, doc: Doc, original: str) -> list[tuple[int, int, int, Hit]]:
+        """Every entry that fires in one reading of the message, with its sort key."""
         spans: dict[str, list[tuple[int, int]]] = {}
         for match_id, start, end in self._matcher(doc):
             spans.setdefault(self.nlp.vocab.strings[match_id], []).append((start, end))
@@ -131,14 +138,41 @@ class Detector:
             if len(original) == len(doc.text):
                 text = original[span.start_char : span.end_char]
             found.append((entry.rank, start, -(end - start), Hit(entry.situation, entry.id, text)))
-        found.sort(key=lambda item: item[:3])
-        return [item[3] for item in found]
+        return found
 
     def _add(self, key: str, patterns: list[TokenPattern]) -> None:
         try:
             self._matcher.add(key, patterns)
         except (ValueError, TypeError, KeyError) as err:
             raise PatternError(f"{key}: invalid token pattern: {err}") from err
+
+
+class MoneyDemands:
+    """A demand for money (bot/nlu/money_demands.yml) turns some disclosures into sextortion: "don't pay" first."""
+
+    def __init__(self, nlp: Language, to: str, escalate: Sequence[str], patterns: Sequence[Any]):
+        self.nlp = nlp
+        self.to = to
+        self.escalate = frozenset(escalate)
+        self._matcher = Matcher(nlp.vocab, validate=True)
+        try:
+            self._matcher.add("money_demand", _patterns(list(patterns), "money_demands", "patterns"))
+        except (ValueError, TypeError, KeyError) as err:
+            raise PatternError(f"money_demands: invalid token pattern: {err}") from err
+
+    @classmethod
+    def from_file(cls, nlp: Language, path: str | Path) -> MoneyDemands:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.load(handle, Loader=_YAML_LOADER)
+        if not isinstance(data, dict) or not {"to", "escalate", "patterns"} <= set(data):
+            raise PatternError(f"{path}: needs top-level keys 'to', 'escalate' and 'patterns'")
+        return cls(nlp, data["to"], data["escalate"], data["patterns"])
+
+    def situation(self, situation: str, doc: Doc) -> str:
+        """The situation to answer: `to` when a listed disclosure comes with a demand for money."""
+        if situation not in self.escalate:
+            return situation
+        return self.to if any(self._matcher(reading) for reading in readings(self.nlp, doc)) else situation
 
 
 class EverydayFrames:
@@ -170,9 +204,22 @@ class EverydayFrames:
 
     def match(self, doc: Doc) -> str | None:
         """The id of the first frame that matches the message, or None."""
-        doc = _lower_cased(self.nlp, doc)
-        matches = sorted(self._matcher(doc), key=lambda m: m[1])
-        return self.nlp.vocab.strings[matches[0][0]] if matches else None
+        for reading in readings(self.nlp, doc):
+            matches = sorted(self._matcher(reading), key=lambda m: m[1])
+            if matches:
+                return self.nlp.vocab.strings[matches[0][0]]
+        return None
+
+
+def readings(nlp: Language, doc: Doc) -> list[Doc]:
+    """How the patterns read a message: lower-cased as written, and also with its text-speak in standard
+    English (bot/nlu/textspeak.yml) when it has any. A pattern that fires in either reading counts, so the
+    normaliser only adds what a pattern written for standard spelling would have caught.
+    """
+    lowered = _lower_cased(nlp, doc)
+    if not textspeak.changes(lowered):
+        return [lowered]
+    return [lowered, nlp(textspeak.normalised_text(lowered).lower(), disable=entity_pipes(nlp))]
 
 
 def _lower_cased(nlp: Language, doc: Doc) -> Doc:

@@ -29,6 +29,7 @@ install_rasa_startup()  # and loads it without repeating work (bot/rasa_startup.
 PATTERNS = Path(__file__).resolve().parent / "safeguarding_patterns.yml"
 FALLBACK_INTENT = "nlu_fallback"
 EVERYDAY_FRAMES = Path(__file__).resolve().parent / "everyday_frames.yml"
+MONEY_DEMANDS = Path(__file__).resolve().parent / "money_demands.yml"
 DISCLOSURE_PREFIX = "disclosure_"
 SPACY_DOC = "text_spacy_doc"
 DIET_RANKING = "diet_intent_ranking"
@@ -131,19 +132,26 @@ class SafeguardingDetector(GraphComponent):
     safety suites were tuned on DIET alone; the average must not lose what DIET saw), even when the
     FallbackClassifier replaced it, when the confidences for all disclosure intents add up to at least
     `min_disclosure_mass`. A disclosure that the classifiers alone saw gets a second look: when an everyday
-    frame (bot/nlu/everyday_frames.yml) matches, the message goes to the fallback answer instead. The parse
+    frame (bot/nlu/everyday_frames.yml) matches, the message goes to the fallback answer instead. A disclosure
+that comes with a demand for money is answered as sextortion (bot/nlu/money_demands.yml). The parse
     data gets a `safeguarding` key saying which detector fired and, for patterns, which pattern; or which frame
     set a classifier's disclosure aside.
     """
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"patterns": str(PATTERNS), "everyday_frames": str(EVERYDAY_FRAMES), "min_disclosure_mass": 0.4}
+        return {
+            "patterns": str(PATTERNS),
+            "everyday_frames": str(EVERYDAY_FRAMES),
+            "money_demands": str(MONEY_DEMANDS),
+            "min_disclosure_mass": 0.4,
+        }
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self._config = config
         self._detector = None
         self._frames = None
+        self._money = None
 
     @classmethod
     def create(
@@ -169,6 +177,13 @@ class SafeguardingDetector(GraphComponent):
             self._frames = EverydayFrames.from_file(model.model, Path(self._config["everyday_frames"]))
         return self._frames
 
+    def _money_for(self, model: SpacyModel):
+        if self._money is None:
+            from bot.safeguarding import MoneyDemands
+
+            self._money = MoneyDemands.from_file(model.model, Path(self._config["money_demands"]))
+        return self._money
+
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
         detector = self._detector_for(model)
         for message in messages:
@@ -176,10 +191,11 @@ class SafeguardingDetector(GraphComponent):
             doc = message.get(SPACY_DOC) or model.model(text.lower())
             hit = detector.detect(doc)
             if hit:
-                self._set_intent(message, hit.situation)
+                situation = self._money_for(model).situation(hit.situation, doc)
+                self._set_intent(message, situation)
                 message.set(
                     "safeguarding",
-                    {"situation": hit.situation, "detector": "patterns", "pattern": hit.pattern_id},
+                    {"situation": situation, "detector": "patterns", "pattern": hit.pattern_id},
                     add_to_output=True,
                 )
                 continue
@@ -191,7 +207,9 @@ class SafeguardingDetector(GraphComponent):
                 self._set_intent(message, FALLBACK_INTENT)
                 message.set("safeguarding", {"set_aside": situation, "frame": frame}, add_to_output=True)
                 continue
-            self._set_intent(message, situation, confidence=self._confidence(message, situation))
+            confidence = self._confidence(message, situation)
+            situation = self._money_for(model).situation(situation, doc)
+            self._set_intent(message, situation, confidence=confidence)
             message.set("safeguarding", {"situation": situation, "detector": "classifiers"}, add_to_output=True)
         return messages
 

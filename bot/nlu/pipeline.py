@@ -1,6 +1,7 @@
 """Build the project's own English spaCy pipeline without downloading a model.
 
-`spacy.blank("en")` plus a lookup lemmatizer (tables from spacy-lookups-data) and an entity ruler whose
+`spacy.blank("en")` plus a lookup lemmatizer (tables from spacy-lookups-data), an attribute ruler that reads
+text-speak as standard English (the table in textspeak.yml; bot/nlu/textspeak.py) and an entity ruler whose
 patterns live in entity_patterns.yml. `python -m bot.nlu.pipeline OUT_DIR` saves it where config.yml's
 SpacyNLP `model` points.
 """
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import spacy
 import yaml
+
+from bot.nlu import textspeak
 
 PATTERNS = Path(__file__).resolve().parent / "entity_patterns.yml"
 _ENTITY_ATTRS = ("doc.ents", "token.ent_")
@@ -41,14 +44,17 @@ def ruler_patterns(path: Path = PATTERNS) -> list[dict]:
 
 
 def build(patterns: Path = PATTERNS) -> spacy.language.Language:
-    """A blank English pipeline with a lookup lemmatizer and the project's entity ruler."""
+    """A blank English pipeline with a lookup lemmatizer, the text-speak norms and the project's entity ruler."""
     nlp = spacy.blank("en")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    lemmatizer = nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    norms = nlp.add_pipe("attribute_ruler", name="textspeak")
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     nlp.initialize()
+    lemmas = lemmatizer.lookups.get_table("lemma_lookup")
+    norms.add_patterns(textspeak.ruler_patterns(textspeak.spellings(), lambda word: lemmas.get(word, word)))
     ruler.add_patterns(ruler_patterns(patterns))
     nlp.meta["name"] = "safeguarding_en"
-    nlp.meta["description"] = "Blank English pipeline with lookup lemmas and an entity ruler, built by bot.nlu.pipeline"
+    nlp.meta["description"] = "Blank English pipeline with lookup lemmas, text-speak norms and an entity ruler, built by bot.nlu.pipeline"
     return nlp
 
 

@@ -3,7 +3,7 @@
 Word and character counts learn only the phrasings in the training data. This graph component adds, for each
 message, all-MiniLM-L6-v2's sentence vector (mean of its token vectors over the attention mask, as the model
 was trained to be read, normalised to length 1), as a dense sentence feature that both intent classifiers
-read. The weights are unpacked and checked at build time by bot.nlu.sentence_model; nothing is downloaded.
+read. It reads the text with text-speak in standard English (bot/nlu/textspeak.py). The weights are unpacked and checked at build time by bot.nlu.sentence_model; nothing is downloaded.
 
 The model runs in TensorFlow through transformers' TFBertModel (no torch), called through one traced function
 whose input shape may vary, so a served message costs one graph call (docs/performance.md has the figure).
@@ -26,8 +26,17 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import textspeak
+
 logger = logging.getLogger(__name__)
 TRAINING_BATCH = 64
+SPACY_DOC = "text_spacy_doc"
+
+
+def _text_of(message: Message) -> str:
+    """The message's text with its text-speak in standard English, when SpacyNLP parsed it (textspeak.yml)."""
+    doc = message.get(SPACY_DOC)
+    return textspeak.normalised_text(doc) if doc is not None else message.get(TEXT)
 
 
 class SentenceEncoder:
@@ -96,14 +105,14 @@ class SentenceMeaningFeaturizer(DenseFeaturizer, GraphComponent):
         examples = [m for m in training_data.training_examples if m.get(TEXT)]
         for start in range(0, len(examples), TRAINING_BATCH):
             batch = examples[start : start + TRAINING_BATCH]
-            self._add(batch, self.encoder([m.get(TEXT) for m in batch]))
+            self._add(batch, self.encoder([_text_of(m) for m in batch]))
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Served messages: the ones with text get their vector."""
         with_text = [m for m in messages if m.get(TEXT)]
         if with_text:
-            self._add(with_text, self.encoder([m.get(TEXT) for m in with_text]))
+            self._add(with_text, self.encoder([_text_of(m) for m in with_text]))
         return messages
 
     def _add(self, messages: List[Message], vectors: np.ndarray) -> None:

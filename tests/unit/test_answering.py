@@ -68,3 +68,42 @@ def test_an_unclear_message_with_no_topic_before_it_gets_the_out_of_scope_reply(
     for previous in (None, "greet", "out_of_scope", "disclosure_abuse"):
         replies, _ = answer("out_of_scope", "pupil", "14_15", previous=previous)
         assert replies[0].text == render_answer("out_of_scope", "pupil_14_15", school()), previous
+
+
+RANKING = [
+    {"name": "nlu_fallback", "confidence": 0.4},
+    {"name": "disclosure_abuse", "confidence": 0.2},
+    {"name": "consent_changing_mind", "confidence": 0.15},
+    {"name": "greet", "confidence": 0.1},
+    {"name": "support_scared", "confidence": 0.05},
+    {"name": "relationships_jealousy", "confidence": 0.04},
+    {"name": "law_16_17", "confidence": 0.03},
+    {"name": "help_childline", "confidence": 0.02},
+]
+
+
+def test_an_unsure_message_offers_the_likeliest_topics_with_help_in_view():
+    replies, _ = answer("nlu_fallback", "pupil", "14_15", ranking=RANKING)
+    text = replies[0].text
+    assert text == render_answer("unsure", "pupil_14_15", school())
+    assert "0800 1111" in text and "999" not in text and "can't help" not in text
+    # topics only, likeliest first, at most three: no disclosure, small talk or support answer
+    assert [p for _, p in replies[0].buttons] == ["/consent_changing_mind", "/relationships_jealousy", "/law_16_17"]
+    parent, _ = answer("nlu_fallback", "parent", None, ranking=RANKING)
+    assert "0808 800 5000" in parent[0].text
+
+
+def test_an_unsure_message_with_no_topic_in_sight_gets_the_out_of_scope_reply():
+    for ranking in (None, [], [{"name": "greet", "confidence": 0.3}, {"name": "disclosure_grooming", "confidence": 0.2}]):
+        replies, _ = answer("nlu_fallback", "pupil", "14_15", ranking=ranking)
+        assert replies[0].text == render_answer("out_of_scope", "pupil_14_15", school()), ranking
+
+
+def test_a_confident_out_of_scope_message_is_not_offered_topics():
+    replies, _ = answer("out_of_scope", "pupil", "14_15", ranking=RANKING)
+    assert replies[0].text == render_answer("out_of_scope", "pupil_14_15", school())
+
+
+def test_the_previous_topic_comes_before_the_likeliest_topics():
+    replies, _ = answer("nlu_fallback", "pupil", "16_17", previous="law_16_17", ranking=RANKING)
+    assert replies[0].text == render_answer("followup_law", "pupil_16_17", school())
