@@ -154,9 +154,9 @@ bench: train system-deps $(BASELINE) $(VENV)/.bench-installed
 purge: setup
 	$(PY) -m bot.retention purge
 
-# Forget one conversation: make forget SENDER=<sender id>
+# Forget one conversation: make forget PHONE=<WhatsApp or SMS number>, TELEGRAM=<chat id> or SENDER=<conversation id>
 forget: setup
-	$(PY) -m bot.retention forget "$(SENDER)"
+	$(PY) -m bot.retention forget $(if $(PHONE),--phone "$(PHONE)",$(if $(TELEGRAM),--telegram "$(TELEGRAM)","$(SENDER)"))
 
 # A printable lesson handout: make handout AREA=consent KS=ks3 [FORMAT=html]
 handout: setup

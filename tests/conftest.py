@@ -19,15 +19,18 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"
 
 # Channel settings for the test stack: the channels send to fake Twilio and Telegram APIs on loopback.
+ID_KEY = "test-conversation-id-key"
 TWILIO = {
     "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
     "TWILIO_AUTH_TOKEN": "test-twilio-auth-token",
     "TWILIO_NUMBER": "whatsapp:+447700900000",
+    "CONVERSATION_ID_KEY": ID_KEY,
 }
 TELEGRAM = {
     "TELEGRAM_TOKEN": "123456:TEST-telegram-token",
     "TELEGRAM_SECRET_TOKEN": "test-telegram-secret",
     "TELEGRAM_VERIFY": "school_helper_bot",
+    "CONVERSATION_ID_KEY": ID_KEY,
 }
 
 
