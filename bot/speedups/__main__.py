@@ -14,7 +14,9 @@ from bot import speedups
 
 
 def main(argv: list | None = None) -> None:
-    speedups.install()
+    installed = speedups.install()
+    state = f"{len(installed)} of {len(speedups.REGISTRY)} installed" if speedups.enabled() else "off: stock Rasa"
+    print(f"speed-ups (bot/speedups): {state}", file=sys.stderr, flush=True)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]

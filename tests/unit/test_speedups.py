@@ -97,7 +97,7 @@ def test_the_server_starts_rasa_through_the_speedups_entry_point(monkeypatch):
     assert "exec python -m bot.speedups run" in entrypoint
 
 
-def test_the_entry_point_installs_them_then_runs_rasas_command_line(stock, monkeypatch):
+def test_the_entry_point_installs_them_then_runs_rasas_command_line(stock, monkeypatch, capsys):
     import rasa.__main__
 
     from bot.speedups.__main__ import main
@@ -110,6 +110,9 @@ def test_the_entry_point_installs_them_then_runs_rasas_command_line(stock, monke
     monkeypatch.setenv("BOT_SPEEDUPS", "0")
     main(["train"])
     assert seen == [(["rasa", "run", "--model", "models/assistant.tar.gz"], True), (["rasa", "train"], False)]
+    said = capsys.readouterr().err
+    every = len(speedups.REGISTRY)
+    assert f"speed-ups (bot/speedups): {every} of {every} installed" in said and "(bot/speedups): off" in said
 
 
 def _installed() -> bool:
