@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make run    install what is missing, train if the data changed, serve the assistant
-#   make test   install what is missing, check, train and run every test
+#   make test   install what is missing, check (lint, data, unit tests), train and run every test
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
@@ -8,6 +8,8 @@ VENV      := .venv
 BIN       := $(VENV)/bin
 PY        := $(BIN)/python
 RASA      := $(BIN)/rasa
+# Rasa's command line with the speed-ups installed first (bot/speedups); BOT_SPEEDUPS=0 runs stock Rasa.
+RASA_FAST := $(PY) -m bot.speedups
 MODEL     := models/assistant.tar.gz
 SPACY_DIR := build/spacy_en
 SENTENCE_DIR := build/sentence_model
@@ -34,7 +36,8 @@ NLU_DATA   := $(shell find data -name '*.yml' 2>/dev/null)
 CONTENT    := $(shell find bot/content -name '*.yml' 2>/dev/null) bot/domain_base.yml
 BOT_CODE   := $(shell find bot -name '*.py' 2>/dev/null)
 
-.PHONY: run chat test lint check-generated validate unit train story-test nlu-test e2e setup system-deps \
+.PHONY: run chat test quick-checks lint check-generated validate unit train story-test nlu-test e2e safety-stock \
+        setup system-deps \
         domain cross-validate handout purge forget clean bench
 
 # ---------------------------------------------------------------- set-up
@@ -85,7 +88,7 @@ domain: domain.yml
 
 # The data folders too: removing a training file changes only its folder.
 $(MODEL): $(SPACY_DIR)/meta.json $(SENTENCE_DIR)/model.safetensors domain.yml config.yml $(NLU_DATA) data/nlu data/rules data/stories $(filter bot/nlu/%,$(BOT_CODE))
-	$(RASA) train --fixed-model-name assistant --out models --quiet
+	$(RASA_FAST) train --fixed-model-name assistant --out models --quiet
 	@touch $@
 
 train: $(MODEL)
@@ -95,7 +98,7 @@ run: train
 	$(PY) -m bot.serve --rasa-port $(RASA_PORT) --action-port $(ACTION_PORT) --web-port $(WEB_PORT) --token $(RASA_TOKEN) --cors $(CORS_ORIGINS)
 
 chat: train
-	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+	$(RASA_FAST) shell --model $(MODEL) --endpoints endpoints.yml
 
 # ---------------------------------------------------------------- test
 lint: setup
@@ -112,20 +115,29 @@ unit: setup
 	$(PY) -m pytest tests/unit tests/blind -q
 
 story-test: train
-	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core
+	$(RASA_FAST) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core
 
 nlu-test: train
-	$(RASA) test nlu --model $(MODEL) --nlu tests/nlu --out results/nlu
+	$(RASA_FAST) test nlu --model $(MODEL) --nlu tests/nlu --out results/nlu
 	$(PY) -m pytest tests/gates -q
 
 e2e: train system-deps
 	$(PY) -m pytest tests/e2e tests/safety tests/channels tests/browser -q
 
-test: setup system-deps lint check-generated validate unit train story-test nlu-test e2e
+# The safety suites again on stock Rasa (the speed-ups off): a speed-up must not change a safety answer.
+safety-stock: train
+	BOT_SPEEDUPS=0 $(PY) -m pytest tests/safety -q
+
+# The quick checks first (about two minutes), so that a broken change fails before the Debian packages, the
+# training and the servers; the second make starts only when they have passed, even under `make -j`.
+quick-checks: setup lint check-generated validate unit
+
+test: quick-checks
+	$(MAKE) --no-print-directory system-deps train story-test nlu-test e2e safety-stock
 
 # Report only, not in CI: 5-fold cross-validation of the NLU data.
 cross-validate: $(SPACY_DIR)/meta.json $(SENTENCE_DIR)/model.safetensors
-	$(RASA) test nlu --nlu data --cross-validation --folds 5 --out results/cross-validation
+	$(RASA_FAST) test nlu --nlu data --cross-validation --folds 5 --out results/cross-validation
 
 # ---------------------------------------------------------------- benchmark
 # `make bench`: ours against a baseline trained on the same data with the config `rasa init` writes (bench/run.py).
@@ -148,9 +160,9 @@ bench: train system-deps $(BASELINE) $(VENV)/.bench-installed
 purge: setup
 	$(PY) -m bot.retention purge
 
-# Forget one conversation: make forget SENDER=<sender id>
+# Forget one conversation: make forget PHONE=<WhatsApp or SMS number>, TELEGRAM=<chat id> or SENDER=<conversation id>
 forget: setup
-	$(PY) -m bot.retention forget "$(SENDER)"
+	$(PY) -m bot.retention forget $(if $(PHONE),--phone "$(PHONE)",$(if $(TELEGRAM),--telegram "$(TELEGRAM)","$(SENDER)"))
 
 # A printable lesson handout: make handout AREA=consent KS=ks3 [FORMAT=html]
 handout: setup

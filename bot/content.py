@@ -47,7 +47,6 @@ class Service:
     verified: bool = False
     verification: str = ""  # how and when it was checked, or plainly that it is not yet verified
     source: str = ""
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         return self.mention.format(phone=self.phone, text=self.text, web=self.web, email=self.email)
@@ -118,14 +117,14 @@ def _read(path: Path):
 @functools.lru_cache(maxsize=None)
 def services() -> dict[str, Service]:
     """The services registry, by id."""
-    known = {f for f in Service.__dataclass_fields__ if f not in ("id", "extra", "nations")}
+    known = {f for f in Service.__dataclass_fields__ if f not in ("id", "nations")}
     out = {}
     for sid, raw in _read(CONTENT_DIR / "services.yml").items():
         fields = {
             k: (str(v or "") if k in ("phone", "text", "last_verified") else v) for k, v in raw.items() if k in known
         }
-        extra = {k: v for k, v in raw.items() if k not in known and k != "nations"}
-        out[sid] = Service(id=sid, nations=tuple(raw.get("nations") or ()), extra=extra, **fields)
+        # Other keys (for, anonymous, notes) are for the people who review the registry; no answer reads them.
+        out[sid] = Service(id=sid, nations=tuple(raw.get("nations") or ()), **fields)
     return out
 
 

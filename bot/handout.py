@@ -91,10 +91,6 @@ def lesson(area: str, key_stage: str, school=None) -> dict:
     }
 
 
-def _answer_word(answer: str) -> str:
-    return lessons.phrase(answer)
-
-
 def to_markdown(data: dict) -> str:
     """The handout as Markdown."""
     nation_name = _labels()["nations"][data["nation"]]
@@ -119,7 +115,7 @@ def to_markdown(data: dict) -> str:
     out += [f"{i}. {q['statement']}" for i, q in enumerate(data["quiz"], 1)] + [""]
     out += [f"### {_label('quiz_answers')}", ""]
     out += [
-        f"{i}. **{_label('answer', answer=_answer_word(q['answer']))}** {q['explanation']}"
+        f"{i}. **{_label('answer', answer=lessons.phrase(q['answer']))}** {q['explanation']}"
         for i, q in enumerate(data["quiz"], 1)
     ] + [""]
     out += [f"## {_label('rshe')}", ""]
@@ -172,7 +168,7 @@ def to_html(data: dict) -> str:
     body += [f"<h2>{e(_label('quiz'))}</h2>", para(_label("quiz_intro")), olist(q["statement"] for q in data["quiz"])]
     body.append(f"<h3>{e(_label('quiz_answers'))}</h3><ol>")
     body += [
-        f"<li><strong>{e(_label('answer', answer=_answer_word(q['answer'])))}</strong> {e(q['explanation'])}</li>"
+        f"<li><strong>{e(_label('answer', answer=lessons.phrase(q['answer'])))}</strong> {e(q['explanation'])}</li>"
         for q in data["quiz"]
     ]
     body.append("</ol>")

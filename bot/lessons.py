@@ -187,11 +187,6 @@ def statement(statement_id: str) -> dict:
     return copy.deepcopy(item)
 
 
-def item(item_id: str) -> dict:
-    """Any lesson item (starter, scenario or quiz statement) by id (KeyError if there is none)."""
-    return copy.deepcopy(_by_id()[item_id])
-
-
 def quiz_round(key_stage: str, n: int = QUIZ_DEFAULT, seed=None, area: str | None = None) -> list[str]:
     """Statement ids for one quiz round: n is kept within 5 to 10, and to what the key stage has.
 

@@ -2,10 +2,14 @@
 
     python -m bot.retention purge [--days N] [--url URL]   delete conversations idle for more than N days
     python -m bot.retention forget SENDER_ID [--url URL]    delete every stored event of one conversation
+    python -m bot.retention forget --phone NUMBER          ... of a WhatsApp or SMS number (07700 900123, +44...)
+    python -m bot.retention forget --telegram CHAT_ID      ... of a Telegram chat
 
 N defaults to `retention_days` in the school profile (30). The database is the SQL tracker store:
 --url (an SQLAlchemy URL), else PostgreSQL from DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD when DB_HOST
 is set, else the SQLite file TRACKER_DB (conversations.db). Only counts are printed, never message text.
+A number or chat id is found by the channels' keyed hash (CONVERSATION_ID_KEY; bot/channels/conversation_ids.py),
+and by the ids that versions before that setting made (hashed with TWILIO_AUTH_TOKEN; `tg-` and the chat id).
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Tuple
+from typing import List, Mapping, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
+
+from bot.channels import conversation_ids
 
 EVENTS = sa.table("events", sa.column("sender_id"), sa.column("timestamp"))
 DAY = 24 * 60 * 60
@@ -87,6 +93,30 @@ def forget_conversation(engine: Engine, sender_id: str) -> int:
     return int(result.rowcount or 0)
 
 
+def forget_conversations(engine: Engine, sender_ids: List[str]) -> Tuple[int, int]:
+    """Delete every stored event of these conversations: (conversations found, rows deleted)."""
+    found = rows = 0
+    for sender_id in dict.fromkeys(sender_ids):
+        deleted = forget_conversation(engine, sender_id)
+        found += bool(deleted)
+        rows += deleted
+    return found, rows
+
+
+def ids_for(phone: str | None = None, telegram: str | None = None, env: Mapping[str, str] | None = None) -> List[str]:
+    """The conversation ids a phone number or a Telegram chat id may be stored under (ValueError if unset or bad)."""
+    env = os.environ if env is None else env
+    key = conversation_ids.id_key(env)
+    if not key:
+        raise ValueError(f"set {conversation_ids.KEY_SETTING} to the key the channels use")
+    earlier = env.get("TWILIO_AUTH_TOKEN", "").strip()  # the key before CONVERSATION_ID_KEY
+    if phone is not None:
+        ids = conversation_ids.phone_ids(key, phone)
+        return ids + (conversation_ids.phone_ids(earlier, phone) if earlier else [])
+    chat = conversation_ids.chat_id(telegram or "")
+    return [conversation_ids.telegram_id(key, chat), f"tg-{chat}"]
+
+
 def default_days() -> int:
     """`retention_days` from the school profile."""
     from bot.content import school
@@ -104,10 +134,19 @@ def main(argv: list | None = None) -> int:
     purge.add_argument("--days", type=float, default=None, help="retention period in days (default: school profile)")
     purge.add_argument("--url", dest="sub_url", help=argparse.SUPPRESS)
     forget = sub.add_parser("forget", help="delete one conversation")
-    forget.add_argument("sender_id")
+    who = forget.add_mutually_exclusive_group(required=True)
+    who.add_argument("sender_id", nargs="?", help="the conversation id")
+    who.add_argument("--phone", help="a WhatsApp or SMS number")
+    who.add_argument("--telegram", help="a Telegram chat id")
     forget.add_argument("--url", dest="sub_url", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
+    sender_ids = [args.sender_id] if args.command == "forget" and args.sender_id else []
+    if args.command == "forget" and not sender_ids:
+        try:
+            sender_ids = ids_for(args.phone, args.telegram)
+        except ValueError as problem:
+            ap.error(str(problem))
     url = database_url(args.sub_url or args.url)
     engine = connect(url)
     where = url.render_as_string(hide_password=True)
@@ -122,8 +161,12 @@ def main(argv: list | None = None) -> int:
             conversations, rows = purge_older_than(engine, days)
             print(f"purged {conversations} conversation(s) idle for more than {days:g} days ({rows} rows deleted)")
         else:
-            rows = forget_conversation(engine, args.sender_id)
-            print(f"forgot 1 conversation ({rows} rows deleted)" if rows else "no such conversation; nothing deleted")
+            found, rows = forget_conversations(engine, sender_ids)
+            print(
+                f"forgot {found} conversation(s) ({rows} rows deleted)"
+                if rows
+                else "no such conversation; nothing deleted"
+            )
     finally:
         engine.dispose()
     return 0

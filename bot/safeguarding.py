@@ -96,19 +96,10 @@ class Detector:
             raise PatternError(f"{path}: unknown top-level keys {sorted(unknown)}")
         return cls(nlp, data["priority"], data["patterns"])
 
-    @property
-    def pattern_ids(self) -> tuple[str, ...]:
-        """The entry ids, in file order."""
-        return tuple(self._entries)
-
     def detect(self, doc: Doc) -> Hit | None:
         """Return the highest-priority hit in ``doc``, or None when nothing fires."""
         hits = self.detect_all(doc)
         return hits[0] if hits else None
-
-    def detect_text(self, text: str) -> Hit | None:
-        """Convenience: run the pipeline on ``text`` and detect."""
-        return self.detect(self.nlp(text))
 
     def detect_all(self, doc: Doc) -> list[Hit]:
         """Every entry that fires, one hit each, most urgent first (priority, then position)."""

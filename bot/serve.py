@@ -100,9 +100,14 @@ class Stack:
         )
 
     def start_rasa(self) -> None:
-        """The Rasa server: REST channel, API behind a token, CORS limited to the given origins."""
+        """The Rasa server: REST channel, API behind a token, CORS limited to the given origins.
+
+        Started through bot.speedups, which installs the speed-ups first (BOT_SPEEDUPS=0: stock Rasa).
+        """
         args = [
-            str(BIN / "rasa"),
+            sys.executable,
+            "-m",
+            "bot.speedups",
             "run",
             "--model",
             self.model,

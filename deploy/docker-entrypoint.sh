@@ -9,8 +9,9 @@ role="${1:-rasa}"
 case "$role" in
   rasa)
     # CORS_ORIGINS: space-separated origins of the school pages that embed the widget (may be empty).
+    # Rasa's command line with the speed-ups installed first (bot/speedups; BOT_SPEEDUPS=0 for stock Rasa).
     # shellcheck disable=SC2086
-    exec rasa run \
+    exec python -m bot.speedups run \
       --model "${RASA_MODEL:-models/assistant.tar.gz}" \
       --port "${RASA_PORT:-5005}" \
       --enable-api --auth-token "${RASA_TOKEN:?set RASA_TOKEN}" \

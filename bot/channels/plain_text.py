@@ -227,9 +227,6 @@ class OptionMemory:
             self._entries[sender] = (self.clock() + self.ttl, tuple(payloads))
         self._trim()
 
-    def forget(self, sender: str) -> None:
-        self._entries.pop(sender, None)
-
     def payload_for(self, sender: str, text: str | None) -> str | None:
         """The payload a numbered reply picks, or None when the text is not the number of a shown option."""
         number = choice_number(text)

@@ -2,13 +2,14 @@
 
 Settings come from environment variables (credentials.yml only names the class): TELEGRAM_TOKEN,
 TELEGRAM_SECRET_TOKEN (the secret_token given to setWebhook), TELEGRAM_VERIFY (the bot's username),
-optional TELEGRAM_API_URL and CHANNEL_AUDIENCE (default "parent"). Without the token and secret the
-webhook answers 503.
+CONVERSATION_ID_KEY (the key of the conversation ids), optional TELEGRAM_API_URL and CHANNEL_AUDIENCE
+(default "parent"). Without the token, the secret and the key the webhook answers 503.
 
 Every request must carry the X-Telegram-Bot-Api-Secret-Token header; a wrong or missing one gets 403
 before any conversation exists. Only private chats are answered. Pictures, videos, voice notes, documents
 and stickers are never downloaded: the sender gets the media text. Replies go out through sendMessage as
-plain text with numbered options (no keyboards).
+plain text with numbered options (no keyboards). The conversation id is a keyed hash of the chat id
+(bot/channels/conversation_ids.py), so no chat id is stored in the tracker or logged.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.answering import system_text
+from bot.channels.conversation_ids import KEY_SETTING, id_key, telegram_id
 from bot.channels.input_checks import BadInput, clean_text
 from bot.channels.plain_text import TELEGRAM_LIMIT, OptionMemory, split_text, user_text
 from bot.channels.rate_limit import ALLOW, DROP, RateLimiter
@@ -47,13 +49,14 @@ SEND_TIMEOUT = 15  # seconds for one sendMessage call
 
 @dataclass(frozen=True)
 class TelegramSettings:
-    """What the channel needs to know; `configured` is False until the token and secret are set."""
+    """What the channel needs to know; `configured` is False until the token, secret and key are set."""
 
     token: str = ""
     secret_token: str = ""
     bot_username: str = ""
     api_url: str = TELEGRAM_API
     audience: str = DEFAULT_AUDIENCE
+    id_key: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> TelegramSettings:
@@ -64,11 +67,12 @@ class TelegramSettings:
             bot_username=env.get("TELEGRAM_VERIFY", "").strip().lstrip("@"),
             api_url=(env.get("TELEGRAM_API_URL", "").strip() or TELEGRAM_API).rstrip("/"),
             audience=channel_audience(env),
+            id_key=id_key(env),
         )
 
     @property
     def configured(self) -> bool:
-        return bool(self.token and self.secret_token)
+        return bool(self.token and self.secret_token and self.id_key)
 
 
 def secret_ok(expected: str, given: str | None) -> bool:
@@ -105,7 +109,9 @@ class VerifiedTelegramInput(InputChannel):
         self.limiter = limiter if limiter is not None else RateLimiter.from_env()
         self.options = options if options is not None else OptionMemory()
         if not self.settings.configured:
-            logger.warning("telegram channel not configured: set TELEGRAM_TOKEN and TELEGRAM_SECRET_TOKEN")
+            logger.warning(
+                "telegram channel not configured: set TELEGRAM_TOKEN, TELEGRAM_SECRET_TOKEN and %s", KEY_SETTING
+            )
 
     @classmethod
     def name(cls) -> str:
@@ -156,7 +162,7 @@ class VerifiedTelegramInput(InputChannel):
         author = message.get("from") if isinstance(message.get("from"), dict) else {}
         if chat.get("type", "private") != "private" or author.get("is_bot"):
             return response.text("ignored")
-        sender = f"tg-{chat_id}"
+        sender = telegram_id(self.settings.id_key, chat_id)
         has_media = any(key in message for key in MEDIA_KEYS)
         text = message.get("text") if isinstance(message.get("text"), str) else message.get("caption")
         texts = await self.answer(sender, text if isinstance(text, str) else "", has_media, on_new_message)

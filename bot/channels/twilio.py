@@ -2,13 +2,14 @@
 
 Settings come from environment variables (credentials.yml only names the class): TWILIO_ACCOUNT_SID,
 TWILIO_AUTH_TOKEN, TWILIO_NUMBER, TWILIO_WEBHOOK_BASE (the public base URL Twilio calls, used to check
-the signature), optional TWILIO_API_URL and CHANNEL_AUDIENCE (default "parent"). Without them the
-webhook answers 503.
+the signature) and CONVERSATION_ID_KEY (the key of the conversation ids), optional TWILIO_API_URL and
+CHANNEL_AUDIENCE (default "parent"). Without them the webhook answers 503.
 
 Every request must carry a valid X-Twilio-Signature; a bad or missing one gets 403 before any
 conversation exists. Pictures, videos and voice notes are never downloaded: the sender gets the media
 text instead. Replies go out through Twilio's Messages API as plain text with numbered options. The
-conversation id is a keyed hash of the phone number, so no number is stored in the tracker or logged.
+conversation id is a keyed hash of the phone number (bot/channels/conversation_ids.py), so no number is
+stored in the tracker or logged.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sanic.response import HTTPResponse
 
 from bot.answering import system_text
 from bot.audience import parse_audience
+from bot.channels.conversation_ids import KEY_SETTING, id_key, twilio_id
 from bot.channels.input_checks import BadInput, clean_text
 from bot.channels.plain_text import TWILIO_LIMIT, OptionMemory, render_turn, split_text, user_text, with_entity
 from bot.channels.rate_limit import ALLOW, DROP, RateLimiter
@@ -56,6 +58,7 @@ class TwilioSettings:
     webhook_base: str = ""
     api_url: str = TWILIO_API
     audience: str = DEFAULT_AUDIENCE
+    id_key: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> TwilioSettings:
@@ -67,11 +70,12 @@ class TwilioSettings:
             webhook_base=env.get("TWILIO_WEBHOOK_BASE", "").strip().rstrip("/"),
             api_url=(env.get("TWILIO_API_URL", "").strip() or TWILIO_API).rstrip("/"),
             audience=channel_audience(env),
+            id_key=id_key(env),
         )
 
     @property
     def configured(self) -> bool:
-        return all((self.account_sid, self.auth_token, self.number, self.webhook_base))
+        return all((self.account_sid, self.auth_token, self.number, self.webhook_base, self.id_key))
 
 
 def channel_audience(env: Mapping[str, str]) -> str:
@@ -119,11 +123,6 @@ def signature_ok(auth_token: str, url: str, params: Sequence[Tuple[str, str]], s
     return any(matches)
 
 
-def sender_id(auth_token: str, number: str) -> str:
-    """The conversation id for a phone number: a keyed hash, so the number itself is never stored or logged."""
-    return "tw-" + hmac.new(auth_token.encode("utf-8"), number.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
-
-
 def _has_media(fields: Mapping[str, str]) -> bool:
     try:
         count = int(fields.get("NumMedia") or 0)
@@ -147,7 +146,8 @@ class VerifiedTwilioInput(InputChannel):
         if not self.settings.configured:
             logger.warning(
                 "twilio channel not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, "
-                "TWILIO_NUMBER and TWILIO_WEBHOOK_BASE"
+                "TWILIO_NUMBER, TWILIO_WEBHOOK_BASE and %s",
+                KEY_SETTING,
             )
 
     @classmethod
@@ -197,7 +197,7 @@ class VerifiedTwilioInput(InputChannel):
         number = fields.get("From", "").strip()
         if not number or len(number) > 64:
             return response.text("From is missing", status=400)
-        sender = sender_id(self.settings.auth_token, number)
+        sender = twilio_id(self.settings.id_key, number)
         texts = await self.answer(sender, fields.get("Body", ""), _has_media(fields), on_new_message)
         await self.send(number, sender, texts)
         return response.text(EMPTY_TWIML, content_type="text/xml")

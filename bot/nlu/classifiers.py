@@ -38,7 +38,7 @@ from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
 from rasa.utils.tensorflow.model_data import RasaModelData
 from scipy.sparse import csr_matrix, hstack, vstack
 
-from bot.rasa_runtime import side_by_side
+from bot.nlu.sparse import side_by_side
 
 WEIGHTS = "weights.npz"
 

@@ -19,12 +19,8 @@ from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.audience import age_band, parse_age, parse_audience
-from bot.rasa_runtime import install as install_rasa_runtime
-from bot.rasa_startup import install as install_rasa_startup
 
 logger = logging.getLogger(__name__)
-install_rasa_runtime()  # every Rasa server that loads this pipeline pays these costs once (bot/rasa_runtime.py)
-install_rasa_startup()  # and loads it without repeating work (bot/rasa_startup.py)
 
 PATTERNS = Path(__file__).resolve().parent / "safeguarding_patterns.yml"
 FALLBACK_INTENT = "nlu_fallback"

@@ -25,7 +25,12 @@ TG_TOKEN, TG_SECRET = "123456:TEST-telegram-token", "test-telegram-secret"
 def twilio():
     api = FakeTwilioAPI(auth_token=TOKEN).start()
     settings = TwilioSettings(
-        account_sid=SID, auth_token=TOKEN, number="whatsapp:+447700900000", webhook_base=TWILIO_BASE, api_url=api.url
+        account_sid=SID,
+        auth_token=TOKEN,
+        number="whatsapp:+447700900000",
+        webhook_base=TWILIO_BASE,
+        api_url=api.url,
+        id_key="unit-test-id-key",
     )
     yield VerifiedTwilioInput(settings, limiter=RateLimiter(per_minute=1000)), api
     api.stop()
@@ -35,7 +40,7 @@ def twilio():
 def telegram():
     api = FakeTelegramAPI(token=TG_TOKEN).start()
     settings = TelegramSettings(
-        token=TG_TOKEN, secret_token=TG_SECRET, bot_username="school_helper_bot", api_url=api.url
+        token=TG_TOKEN, secret_token=TG_SECRET, bot_username="school_helper_bot", api_url=api.url, id_key="k"
     )
     yield VerifiedTelegramInput(settings, limiter=RateLimiter(per_minute=1000)), api
     api.stop()

@@ -9,6 +9,7 @@ import pytest
 from multidict import CIMultiDict
 
 from bot.answering import system_text
+from bot.channels.conversation_ids import telegram_id
 from bot.channels.plain_text import TELEGRAM_LIMIT
 from bot.channels.rate_limit import RateLimiter
 from bot.channels.telegram import (
@@ -27,6 +28,7 @@ from tests.fakes import FakeTelegramAPI
 TOKEN = "999:unit-test-token"
 GREETING = START_PAYLOAD + '{"audience": "parent"}'
 SECRET = "unit-test-secret"
+KEY = "unit-test-id-key"
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,9 @@ def api():
 @pytest.fixture
 def channel(api):
     api.clear()
-    settings = TelegramSettings(token=TOKEN, secret_token=SECRET, bot_username="school_helper_bot", api_url=api.url)
+    settings = TelegramSettings(
+        token=TOKEN, secret_token=SECRET, bot_username="school_helper_bot", api_url=api.url, id_key=KEY
+    )
     return VerifiedTelegramInput(settings, limiter=RateLimiter(per_minute=10))
 
 
@@ -79,7 +83,12 @@ def test_unconfigured_channel_answers_503():
 
 def test_settings_from_env():
     settings = TelegramSettings.from_env(
-        {"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_SECRET_TOKEN": SECRET, "TELEGRAM_VERIFY": "@school_helper_bot"}
+        {
+            "TELEGRAM_TOKEN": TOKEN,
+            "TELEGRAM_SECRET_TOKEN": SECRET,
+            "TELEGRAM_VERIFY": "@school_helper_bot",
+            "CONVERSATION_ID_KEY": KEY,
+        }
     )
     assert settings.configured and settings.bot_username == "school_helper_bot"
     assert settings.api_url == "https://api.telegram.org" and settings.audience == "parent"
@@ -99,7 +108,7 @@ def test_a_message_gets_a_plain_text_answer(channel, api):
     reply = post(channel, telegram_update(chat_id, "How do I talk to my son about nudes?"), rasa)
     assert reply.status == 200
     [message] = rasa.received
-    assert message.sender_id == f"tg-{chat_id}"
+    assert message.sender_id == telegram_id(KEY, chat_id) and str(chat_id) not in message.sender_id
     assert message.metadata == {"audience": "parent"} and message.input_channel == "telegram"
     assert message.text == "How do I talk to my son about nudes?"
     assert [m["text"] for m in api.sent_to(chat_id)] == ["Here is how.\n\nReply 1:\n1. What is consent?"]
@@ -222,7 +231,7 @@ def test_no_message_text_chat_id_or_token_in_logs(channel, caplog):
     caplog.set_level("DEBUG", logger="bot.channels")
     first, second = chat(), chat()
     post(channel, telegram_update(first, "my private worry"), FakeRasa(fail=True))
-    settings = TelegramSettings(token=TOKEN, secret_token=SECRET, api_url="http://127.0.0.1:9")
+    settings = TelegramSettings(token=TOKEN, secret_token=SECRET, api_url="http://127.0.0.1:9", id_key=KEY)
     post(VerifiedTelegramInput(settings), telegram_update(second, "my private worry"), FakeRasa())
     logged = caplog.text
     assert "private worry" not in logged and TOKEN not in logged

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from bot.answering import follow_up_buttons, system_text, system_texts
+from bot.channels.conversation_ids import telegram_id
 from bot.channels.plain_text import TELEGRAM_LIMIT
 from bot.channels.telegram import SECRET_HEADER
 from bot.safety import render_media
@@ -18,6 +19,7 @@ from tests.conftest import TELEGRAM
 
 pytestmark = pytest.mark.e2e
 SECRET = TELEGRAM["TELEGRAM_SECRET_TOKEN"]
+KEY = TELEGRAM["CONVERSATION_ID_KEY"]
 
 
 def webhook(stack) -> str:
@@ -62,8 +64,8 @@ def test_wrong_secret_is_refused_before_any_conversation(stack, fake_telegram):
     update = telegram_update(chat_id, "how do I talk to my son about nudes")
     for secret in (None, "", "not-the-secret"):
         assert post(stack, update, secret=secret).status_code == 403
-    assert stored_events(stack, f"tg-{chat_id}") == 0
-    assert user_events(stack, f"tg-{chat_id}") == []
+    assert stored_events(stack, telegram_id(KEY, chat_id)) == 0
+    assert user_events(stack, telegram_id(KEY, chat_id)) == []
     assert fake_telegram.sent_to(chat_id) == []
 
 
@@ -74,7 +76,7 @@ def test_photo_gets_the_media_text(stack, fake_telegram):
     assert texts == [render_media("parent")]
     assert "can't see or keep" in texts[0] and all(n in texts[0] for n in ("Report Remove", "CEOP", "NSPCC"))
     assert not [r for r in fake_telegram.requests if "getFile" in r["path"] or r["path"].startswith("/file/")]
-    assert user_events(stack, f"tg-{chat_id}") == []
+    assert user_events(stack, telegram_id(KEY, chat_id)) == []
 
 
 def test_edited_messages_and_malformed_json(stack, fake_telegram):
@@ -82,7 +84,7 @@ def test_edited_messages_and_malformed_json(stack, fake_telegram):
     assert post(stack, telegram_update(chat_id, "hello", kind="edited_message")).status_code == 200
     assert post(stack, None, data=b'{"update_id": 1, "message": ').status_code == 400
     assert fake_telegram.sent_to(chat_id) == []
-    assert user_events(stack, f"tg-{chat_id}") == []
+    assert user_events(stack, telegram_id(KEY, chat_id)) == []
 
 
 @pytest.mark.parametrize(

@@ -6,13 +6,13 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from bot.answering import system_text
+from bot.channels.conversation_ids import twilio_id
 from bot.channels.plain_text import TWILIO_LIMIT
 from bot.channels.rate_limit import RateLimiter
 from bot.channels.twilio import (
     EMPTY_TWIML,
     TwilioSettings,
     VerifiedTwilioInput,
-    sender_id,
     signature_ok,
     twilio_signature,
 )
@@ -22,6 +22,7 @@ from tests.channels.helpers import FakeRasa, form_request, new_number, run, sign
 from tests.fakes import FakeTwilioAPI
 
 TOKEN = "unit-test-auth-token"
+KEY = "unit-test-id-key"
 SID = "AC" + "1" * 32
 BASE = "https://school.example"
 URL = BASE + "/webhooks/twilio/webhook"
@@ -38,7 +39,12 @@ def api():
 def channel(api):
     api.clear()
     settings = TwilioSettings(
-        account_sid=SID, auth_token=TOKEN, number="whatsapp:+447700900000", webhook_base=BASE, api_url=api.url
+        account_sid=SID,
+        auth_token=TOKEN,
+        number="whatsapp:+447700900000",
+        webhook_base=BASE,
+        api_url=api.url,
+        id_key=KEY,
     )
     return VerifiedTwilioInput(settings, limiter=RateLimiter(per_minute=10))
 
@@ -84,14 +90,33 @@ def test_bad_signatures_are_refused(change):
     assert not signature_ok(token, url, params, signature)
 
 
-def test_sender_id_hides_the_number():
+def test_the_conversation_id_hides_the_number():
     number = "whatsapp:+447700900123"
-    sid = sender_id(TOKEN, number)
+    sid = twilio_id(KEY, number)
     assert sid.startswith("tw-") and "447700900123" not in sid
-    assert sid == sender_id(TOKEN, number) != sender_id(TOKEN, "whatsapp:+447700900124")
+    assert sid == twilio_id(KEY, number) != twilio_id(KEY, "whatsapp:+447700900124")
 
 
 # ---------------------------------------------------------------- the webhook
+
+
+def test_a_new_auth_token_keeps_the_conversation(api):
+    """The id's key is CONVERSATION_ID_KEY, not the token: rotating the token orphans no conversation."""
+    number, ids = new_number(), []
+    for token in (TOKEN, "the-rotated-token"):
+        settings = TwilioSettings(
+            account_sid=SID,
+            auth_token=token,
+            number="whatsapp:+447700900000",
+            webhook_base=BASE,
+            api_url=api.url,
+            id_key=KEY,
+        )
+        rasa = FakeRasa()
+        form = twilio_form(number, "hello")
+        assert run(VerifiedTwilioInput(settings).handle(form_request(form, sign(token, URL, form)), rasa)).status == 200
+        ids.append(rasa.received[0].sender_id)
+    assert ids[0] == ids[1] == twilio_id(KEY, number)
 
 
 def test_bad_or_missing_signature_is_403_before_any_conversation(channel, api):
@@ -118,6 +143,7 @@ def test_settings_from_env():
         "TWILIO_AUTH_TOKEN": TOKEN,
         "TWILIO_NUMBER": "whatsapp:+447700900000",
         "TWILIO_WEBHOOK_BASE": BASE + "/",
+        "CONVERSATION_ID_KEY": KEY,
     }
     settings = TwilioSettings.from_env(env)
     assert settings.configured and settings.api_url == "https://api.twilio.com" and settings.audience == "parent"
@@ -125,6 +151,7 @@ def test_settings_from_env():
     assert TwilioSettings.from_env({**env, "CHANNEL_AUDIENCE": "Teacher"}).audience == "teacher"
     assert TwilioSettings.from_env({**env, "CHANNEL_AUDIENCE": "admin"}).audience == "parent"
     assert not TwilioSettings.from_env({**env, "TWILIO_WEBHOOK_BASE": ""}).configured
+    assert not TwilioSettings.from_env({**env, "CONVERSATION_ID_KEY": " "}).configured  # no key, no conversations
 
 
 def test_a_message_gets_a_plain_text_answer(channel, api):
@@ -137,7 +164,7 @@ def test_a_message_gets_a_plain_text_answer(channel, api):
     [message] = rasa.received
     assert message.text == "How do I talk to my son about nudes?"
     assert message.metadata == {"audience": "parent"}
-    assert message.sender_id == sender_id(TOKEN, number) and "447700900" not in message.sender_id
+    assert message.sender_id == twilio_id(KEY, number) and "447700900" not in message.sender_id
     assert message.input_channel == "twilio"
     [sent] = api.sent_to(number)
     assert sent["body"] == "Here is how.\n\nReply 1 or 2:\n1. What is consent?\n2. Saying no"
@@ -245,6 +272,7 @@ def test_api_errors_do_not_break_the_webhook(api):
         number="whatsapp:+447700900000",
         webhook_base=BASE,
         api_url="http://127.0.0.1:9",
+        id_key=KEY,
     )
     channel = VerifiedTwilioInput(settings)
     reply = post(channel, twilio_form(new_number(), "hello"), FakeRasa())
@@ -258,4 +286,4 @@ def test_no_message_text_in_logs(channel, caplog):
     post(channel, twilio_form(number, "hello"), FakeRasa(), signature="bad")
     logged = caplog.text
     assert "secret question" not in logged and "447700900" not in logged
-    assert sender_id(TOKEN, number) in logged
+    assert twilio_id(KEY, number) in logged

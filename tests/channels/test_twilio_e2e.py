@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from bot.answering import follow_up_buttons, system_text
+from bot.channels.conversation_ids import twilio_id
 from bot.channels.plain_text import TWILIO_LIMIT
-from bot.channels.twilio import sender_id
 from bot.safety import render_media
 from tests.channels.helpers import (
     fits,
@@ -25,6 +25,7 @@ from tests.conftest import TWILIO
 
 pytestmark = pytest.mark.e2e
 TOKEN = TWILIO["TWILIO_AUTH_TOKEN"]
+KEY = TWILIO["CONVERSATION_ID_KEY"]
 OUR_NUMBER = TWILIO["TWILIO_NUMBER"]
 
 
@@ -79,7 +80,7 @@ def test_bad_signature_is_refused_before_any_conversation(stack, fake_twilio):
         assert post(stack, form, signature).status_code == 403
     tampered = dict(form, Body="something else")
     assert post(stack, tampered, sign(TOKEN, webhook(stack), form)).status_code == 403
-    sender = sender_id(TOKEN, number)
+    sender = twilio_id(KEY, number)
     assert stored_events(stack, sender) == 0
     assert user_events(stack, sender) == []
     assert fake_twilio.sent_to(number) == []
@@ -94,7 +95,7 @@ def test_media_gets_the_media_text_and_is_never_downloaded(stack, fake_twilio):
     assert "can't see or keep" in text
     assert all(name in text for name in ("Report Remove", "CEOP", "NSPCC"))
     assert not [r for r in fake_twilio.requests if r["method"] == "GET" or r["path"] == media_path]
-    assert user_events(stack, sender_id(TOKEN, number)) == []  # the picture never reached Rasa
+    assert user_events(stack, twilio_id(KEY, number)) == []  # the picture never reached Rasa
 
 
 @pytest.mark.parametrize(
@@ -132,3 +133,25 @@ def test_flooding_one_sender_limits_only_that_sender(stack, fake_twilio):
     assert bodies.count(limit_text) == 1
     assert 1 <= len(bodies) - 1 <= 12  # about the burst of 10, nothing for the rest
     assert limit_text not in ask(stack, fake_twilio, other, "how do I talk to my son about nudes")
+
+
+def test_forget_by_phone_number_deletes_the_conversation(stack, fake_twilio):
+    """`make forget PHONE=07700 900123`, as a school would run it after an erasure request."""
+    import subprocess
+    import sys
+
+    from bot.serve import ROOT, base_env
+
+    number = new_number()
+    ask(stack, fake_twilio, number, "how do I talk to my son about nudes")
+    sender = twilio_id(KEY, number)
+    assert stored_events(stack, sender) > 0
+    national = "0" + number.removeprefix("whatsapp:+44")
+    url = f"sqlite:///{stack.tracker_db}"
+    command = [sys.executable, "-m", "bot.retention", "--url", url, "forget", "--phone", national]
+    done = subprocess.run(
+        command, cwd=ROOT, env=base_env(CONVERSATION_ID_KEY=KEY), capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "forgot 1 conversation(s)" in done.stdout and national not in done.stdout
+    assert stored_events(stack, sender) == 0

@@ -107,8 +107,6 @@ def test_after_saying_who_they_are_the_question_is_answered_for_them(say):
 
 
 def test_public_conversations(stack, tmp_path):
-    if not (EVAL / "public_conversations.yml").exists():
-        pytest.skip("../shared/eval is not beside the project (a clone outside this setup)")
     report = tmp_path / "conversations.json"
     run = run_converse(
         stack.rasa_url, EVAL / "public_conversations.yml", report, "--min-safety", "1.0", "--min-overall", "1.0"

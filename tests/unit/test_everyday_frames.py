@@ -8,6 +8,7 @@ import yaml
 from bot.nlu.components import EVERYDAY_FRAMES
 from bot.nlu.pipeline import build
 from bot.safeguarding import EverydayFrames, PatternError
+from tests.shared import shared_eval
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,16 +33,20 @@ def _disclosures() -> list[str]:
     texts += [
         case["text"] for case in yaml.safe_load((ROOT / "tests" / "safety" / "must_catch.yml").read_text("utf-8"))
     ]
-    public = yaml.safe_load((ROOT.parent / "shared" / "eval" / "public_cases.yml").read_text(encoding="utf-8"))
-    texts += [
-        t["say"] for c in public if c["category"] in ("disclosure", "sextortion", "self_harm") for t in c["turns"]
-    ]
     return texts
 
 
 def test_no_frame_matches_a_disclosure(nlp, frames):
     texts = _disclosures()
     assert len(texts) > 700
+    matched = {text: frames.match(nlp(text.lower())) for text in texts}
+    assert not {t: f for t, f in matched.items() if f}
+
+
+def test_no_frame_matches_a_public_disclosure(nlp, frames):
+    public = yaml.safe_load(shared_eval("public_cases.yml").read_text(encoding="utf-8"))
+    texts = [t["say"] for c in public if c["category"] in ("disclosure", "sextortion", "self_harm") for t in c["turns"]]
+    assert len(texts) > 10
     matched = {text: frames.match(nlp(text.lower())) for text in texts}
     assert not {t: f for t, f in matched.items() if f}
 

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.shared import shared_eval
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -42,7 +44,7 @@ def test_no_must_catch_or_false_alarm_message_is_trained_on():
 
 
 def test_no_public_eval_message_is_trained_on():
-    cases = yaml.safe_load((ROOT.parent / "shared" / "eval" / "public_cases.yml").read_text(encoding="utf-8"))
+    cases = yaml.safe_load(shared_eval("public_cases.yml").read_text(encoding="utf-8"))
     said = {_norm(turn["say"]) for case in cases for turn in case["turns"]}
     assert len(said) > 40
     said = {t for t in said if len(t.split()) > 1}  # one-word greetings like "yo" are everyone's

@@ -425,6 +425,53 @@ def test_forget_command(tmp_path, monkeypatch, capsys, sqlite_store):
     assert "nothing deleted" in capsys.readouterr().out
 
 
+def test_forget_finds_a_whatsapp_number_or_a_telegram_chat_by_its_keyed_hash(
+    tmp_path, monkeypatch, capsys, sqlite_store
+):
+    from bot.channels.conversation_ids import telegram_id, twilio_id
+
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "conversations.db"))
+    monkeypatch.delenv("DB_HOST", raising=False)
+    monkeypatch.setenv("CONVERSATION_ID_KEY", "the-id-key")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "the-new-twilio-token")
+    whatsapp = twilio_id("the-id-key", "whatsapp:+447700900123")
+    sms = twilio_id("the-id-key", "+447700900123")
+    before_the_key = twilio_id("the-new-twilio-token", "whatsapp:+447700900123")  # hashed with the token, once
+    someone_else = twilio_id("the-id-key", "whatsapp:+447700900124")
+    chat, old_chat, other_chat = telegram_id("the-id-key", 123456789), "tg-123456789", telegram_id("the-id-key", 5)
+    for sender in (whatsapp, sms, before_the_key, someone_else, chat, old_chat, other_chat):
+        save(sqlite_store, make_tracker(sender, planted_events()))
+
+    assert retention_main(["forget", "--phone", "07700 900123"]) == 0
+    out = capsys.readouterr().out
+    assert "forgot 3 conversation(s)" in out and "7700" not in out
+    assert retention_main(["forget", "--telegram", "123456789"]) == 0
+    assert "forgot 2 conversation(s)" in capsys.readouterr().out
+    assert {r.split(" | ")[1] for r in raw_rows(sqlite_store)} == {someone_else, other_chat}
+    assert retention_main(["forget", "--phone", "whatsapp:+44 7700 900124"]) == 0
+    assert {r.split(" | ")[1] for r in raw_rows(sqlite_store)} == {other_chat}
+
+
+def test_forget_by_number_needs_the_key_and_a_number(monkeypatch, capsys):
+    monkeypatch.delenv("CONVERSATION_ID_KEY", raising=False)
+    with pytest.raises(SystemExit):
+        retention_main(["forget", "--phone", "07700900123"])
+    assert "CONVERSATION_ID_KEY" in capsys.readouterr().err
+    monkeypatch.setenv("CONVERSATION_ID_KEY", "k")
+    for args in (["--phone", "not a number"], ["--telegram", "@someone"], ["x", "--phone", "07700900123"]):
+        with pytest.raises(SystemExit):
+            retention_main(["forget", *args])
+
+
+def test_the_ids_depend_on_the_key_alone():
+    from bot.channels.conversation_ids import international, phone_ids
+
+    forms = ["07700 900123", "+44 7700 900123", "whatsapp:+447700900123", "0044-7700-900123", "447700900123"]
+    assert {international(form) for form in forms} == {"+447700900123"}
+    assert len({tuple(phone_ids("k", form)) for form in forms}) == 1
+    assert phone_ids("k", forms[0]) != phone_ids("another key", forms[0])
+
+
 def test_commands_do_not_create_a_missing_database(tmp_path, monkeypatch, capsys):
     missing = tmp_path / "none.db"
     monkeypatch.setenv("TRACKER_DB", str(missing))
