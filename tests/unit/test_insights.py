@@ -11,6 +11,9 @@ import datetime as dt
 import hashlib
 import io
 import re
+import threading
+import urllib.error
+import urllib.request
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -391,3 +394,58 @@ def test_the_command_prints_csv_and_writes_files(store, tmp_path, capsys):
     assert "| week |" in captured.out and "not shown by age band" in captured.err
     with pytest.raises(SystemExit):
         main(["--weeks", "0", "--url", url])
+
+
+# ------------------------------------------------------------------ served behind the token
+
+
+@pytest.fixture
+def web(store, monkeypatch):
+    """The demo web server in this process, on a free port, reading the test's SQLite file."""
+    from bot.web_server import make_server
+
+    monkeypatch.setenv("TRACKER_DB", str(store.engine.url.database))
+    monkeypatch.delenv("DB_HOST", raising=False)
+    servers = []
+
+    def start(token):
+        server = make_server(str(ROOT / "web"), 0, "http://127.0.0.1:5005", insights_token=token)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def fetch(url: str, headers: dict | None = None):
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=10) as response:
+            return response.status, dict(response.headers), response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode("utf-8", "replace")
+
+
+def test_the_page_is_served_only_with_the_token(web, store, capsys):
+    token = "tok-" + uuid.uuid4().hex
+    base = web(token)
+    for _ in range(5):
+        add(store, [("consent_what_is", dt.datetime.now().timestamp())], audience="teacher")
+    assert fetch(f"{base}/insights/")[0] == 401
+    assert fetch(f"{base}/insights/?token=wrong")[0] == 403
+    assert fetch(f"{base}/insights/", {"Authorization": "Bearer wrong"})[0] == 403
+    status, headers, body = fetch(f"{base}/insights/?token={token}")
+    assert status == 200 and "<svg" in body
+    assert headers["Content-Security-Policy"] == content_security_policy()
+    assert headers["Cache-Control"] == "no-store" and headers["Referrer-Policy"] == "no-referrer"
+    assert "<td>5</td>" in body
+    assert fetch(f"{base}/insights", {"Authorization": f"Bearer {token}"})[0] == 200
+    assert token not in capsys.readouterr().err, "the request log leaves the token out"
+    # the widget's own pages keep the widget's CSP
+    assert "connect-src" in fetch(f"{base}/demo/index.html")[1]["Content-Security-Policy"]
+
+
+def test_without_a_token_configured_there_is_no_page(web):
+    assert fetch(f"{web(None)}/insights/?token=anything")[0] == 404
