@@ -35,7 +35,7 @@ CONTENT    := $(shell find bot/content -name '*.yml' 2>/dev/null) bot/domain_bas
 BOT_CODE   := $(shell find bot -name '*.py' 2>/dev/null)
 
 .PHONY: run chat test lint check-generated validate unit train story-test nlu-test e2e setup system-deps \
-        domain cross-validate handout purge forget clean bench
+        domain cross-validate handout purge forget insights clean bench
 
 # ---------------------------------------------------------------- set-up
 # Rasa 3.6 runs on Python 3.8 to 3.10; .python-version (3.10) lets pyenv resolve python3.10.
@@ -151,6 +151,12 @@ purge: setup
 # Forget one conversation: make forget SENDER=<sender id>
 forget: setup
 	$(PY) -m bot.retention forget "$(SENDER)"
+
+# Anonymous topic insights for the DSL and RSHE lead (counts under 5 shown as <5; PRIVACY.md):
+#   make insights [FORMAT=md|csv|html] [WEEKS=12] [OUT=insights.html] [AGE_BANDS=1]
+insights: setup
+	$(PY) -m bot.insights --format $(or $(FORMAT),$(if $(filter %.html,$(OUT)),html,$(if $(filter %.csv,$(OUT)),csv,md))) --weeks $(or $(WEEKS),12) $(if $(OUT),--out "$(OUT)") \
+		$(if $(AGE_BANDS),--age-bands)
 
 # A printable lesson handout: make handout AREA=consent KS=ks3 [FORMAT=html]
 handout: setup
