@@ -154,9 +154,9 @@ forget: setup
 
 # Anonymous topic insights for the DSL and RSHE lead (counts under 5 shown as <5; PRIVACY.md):
 #   make insights [FORMAT=md|csv|html] [WEEKS=12] [OUT=insights.html] [AGE_BANDS=1]
+INSIGHTS_FORMAT = $(or $(FORMAT),$(if $(filter %.html,$(OUT)),html,$(if $(filter %.csv,$(OUT)),csv,md)))
 insights: setup
-	$(PY) -m bot.insights --format $(or $(FORMAT),$(if $(filter %.html,$(OUT)),html,$(if $(filter %.csv,$(OUT)),csv,md))) --weeks $(or $(WEEKS),12) $(if $(OUT),--out "$(OUT)") \
-		$(if $(AGE_BANDS),--age-bands)
+	$(PY) -m bot.insights --format $(INSIGHTS_FORMAT) --weeks $(or $(WEEKS),12) $(if $(OUT),--out "$(OUT)") $(if $(AGE_BANDS),--age-bands)
 
 # A printable lesson handout: make handout AREA=consent KS=ks3 [FORMAT=html]
 handout: setup
