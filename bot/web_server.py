@@ -100,6 +100,7 @@ class WidgetHandler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def send_head(self):
+        self.page_csp = None  # a kept-alive connection's next request starts with the widget's CSP again
         if urllib.parse.urlsplit(self.path).path == "/":
             return self._redirect("/demo/")
         if urllib.parse.urlsplit(self.path).path in INSIGHTS_PATHS:

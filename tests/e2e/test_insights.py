@@ -83,7 +83,8 @@ def run(module: str, *args: str, env: dict) -> str:
     return done.stdout
 
 
-def insights_csv(env: dict) -> dict:
+def insights_csv(env: dict) -> tuple:
+    """The command's CSV as {(week, audience, topic): shown count}, and its text."""
     out = run("bot.insights", "--format", "csv", "--weeks", "2", env=env)
     lines = out.splitlines()
     assert lines[0] == "week,audience,topic,conversations"
