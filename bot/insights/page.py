@@ -2,7 +2,8 @@
 
 No script, no external file, nothing fetched: the chart is inline SVG and the styles are one <style> element,
 whose hash `content_security_policy()` allows, so the demo web server can serve the page under a strict CSP.
-Print CSS lays it out on A4 landscape, a chart and its table kept together.
+Print CSS lays it out on A4 landscape: how to read it on the first page, then each audience's chart and table
+on a page of its own.
 """
 
 from __future__ import annotations
@@ -40,21 +41,27 @@ td.few { color: #5a5a5a; }
 .print-note { font-size: .85rem; color: #3b3b3b; }
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
-  body { margin: 0; max-width: none; padding: 0; font-size: 9.5pt; }
+  body { margin: 0; max-width: none; padding: 0; font-size: 9pt; }
   .screen-only { display: none; }
+  header { break-after: page; page-break-after: always; }
   section.audience { break-inside: avoid; page-break-inside: avoid; }
   section.audience + section.audience { break-before: page; page-break-before: always; }
-  .notes { background: none; border-left: 2px solid #000; }
+  h2 { border-bottom-color: #000; margin: 0 0 2mm; font-size: 13pt; }
+  figure { margin: 0 0 2mm; }
+  figcaption { font-size: 8pt; }
+  svg { height: 84mm; width: 100%; }
   svg .bar { fill: #000; }
-  h2 { border-bottom-color: #000; margin-top: 0; }
+  table { font-size: 8pt; }
+  th, td { padding: .4mm 1.2mm; }
+  .notes { background: none; border-left: 2px solid #000; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
 
-ROW_HEIGHT = 44
+ROW_HEIGHT = 48
 LABEL_WIDTH = 200
 CHART_WIDTH = 1000
-BAR_SPACE = 30  # the tallest bar, in pixels
+BAR_SPACE = 28  # the tallest bar, in pixels
 
 
 def style_hash() -> str:
@@ -74,7 +81,7 @@ def chart(report: Report, audience: str) -> str:
     """Small multiples: one row a topic, one column a week; a bar and its number, or "<5" and no bar."""
     weeks, ids = report.weeks, report.topics.ids
     column = (CHART_WIDTH - LABEL_WIDTH) / len(weeks)
-    height = ROW_HEIGHT * len(ids) + 24
+    height = ROW_HEIGHT * len(ids) + 22
     biggest = max([report.count(w, audience, t) for w in weeks for t in ids] + [MIN_COUNT])
     title = f"{audience_title(audience)}: conversations per topic and week"
     parts = [
@@ -83,7 +90,7 @@ def chart(report: Report, audience: str) -> str:
         f"<title>{escape(title)}</title>",
     ]
     for row, topic in enumerate(ids):
-        base = ROW_HEIGHT * (row + 1) - 6
+        base = ROW_HEIGHT * (row + 1)
         parts.append(f'<text class="topic" x="0" y="{base - 4}">{escape(report.topics.label(topic))}</text>')
         parts.append(f'<line class="axis" x1="{LABEL_WIDTH}" y1="{base}" x2="{CHART_WIDTH}" y2="{base}"/>')
         for col, week in enumerate(weeks):

@@ -18,6 +18,7 @@ import uuid
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from bot.insights.store import week_of
 from bot.serve import ROOT, base_env
@@ -51,7 +52,12 @@ def backend(request, tmp_path):
         stack = private_stack(tmp_path, endpoints="deploy/endpoints.postgres.yml", extra_env=env)
 
         def events() -> int:
-            return int(cluster.psql("SELECT count(*) FROM events").strip())
+            engine = sa.create_engine(cluster.url)
+            try:
+                with engine.connect() as conn:
+                    return conn.exec_driver_sql("SELECT count(*) FROM events").scalar()
+            finally:
+                engine.dispose()
 
     try:
         stack.start().wait_ready()
