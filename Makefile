@@ -38,7 +38,7 @@ BOT_CODE   := $(shell find bot -name '*.py' 2>/dev/null)
 
 .PHONY: run chat test quick-checks lint check-generated validate unit train story-test nlu-test e2e safety-stock \
         setup system-deps \
-        domain cross-validate handout purge forget clean bench
+        domain cross-validate handout purge forget insights clean bench
 
 # ---------------------------------------------------------------- set-up
 # Rasa 3.6 runs on Python 3.8 to 3.10; .python-version (3.10) lets pyenv resolve python3.10.
@@ -163,6 +163,12 @@ purge: setup
 # Forget one conversation: make forget PHONE=<WhatsApp or SMS number>, TELEGRAM=<chat id> or SENDER=<conversation id>
 forget: setup
 	$(PY) -m bot.retention forget $(if $(PHONE),--phone "$(PHONE)",$(if $(TELEGRAM),--telegram "$(TELEGRAM)","$(SENDER)"))
+
+# Anonymous topic insights for the DSL and RSHE lead (counts under 5 shown as <5; PRIVACY.md):
+#   make insights [FORMAT=md|csv|html] [WEEKS=12] [OUT=insights.html] [AGE_BANDS=1]
+INSIGHTS_FORMAT = $(or $(FORMAT),$(if $(filter %.html,$(OUT)),html,$(if $(filter %.csv,$(OUT)),csv,md)))
+insights: setup
+	$(PY) -m bot.insights --format $(INSIGHTS_FORMAT) --weeks $(or $(WEEKS),12) $(if $(OUT),--out "$(OUT)") $(if $(AGE_BANDS),--age-bands)
 
 # A printable lesson handout: make handout AREA=consent KS=ks3 [FORMAT=html]
 handout: setup

@@ -10,6 +10,9 @@ N defaults to `retention_days` in the school profile (30). The database is the S
 is set, else the SQLite file TRACKER_DB (conversations.db). Only counts are printed, never message text.
 A number or chat id is found by the channels' keyed hash (CONVERSATION_ID_KEY; bot/channels/conversation_ids.py),
 and by the ids that versions before that setting made (hashed with TWILIO_AUTH_TOKEN; `tg-` and the chat id).
+
+Before a purge deletes conversations, their anonymous weekly topic counts are added to the `insights_weekly`
+table (bot/insights), so the school's insights outlive them. A conversation forgotten on request leaves nothing.
 """
 
 from __future__ import annotations
@@ -68,18 +71,27 @@ def _prepare(conn) -> bool:
 
 
 def purge_older_than(engine: Engine, days: float, now: float | None = None) -> Tuple[int, int]:
-    """Delete every conversation whose last event is more than `days` days old: (conversations, rows)."""
+    """Delete every conversation whose last event is more than `days` days old: (conversations, rows).
+
+    Their topic counts are kept first, anonymous and by week, for the school's insights (bot/insights).
+    """
     if days < 0:
         raise ValueError("days must not be negative")
-    cutoff = (time.time() if now is None else now) - days * DAY
+    from bot.insights.store import fold_before_purge, prepare_fold
+
+    now = time.time() if now is None else now
+    cutoff = now - days * DAY
     stale = sa.select(EVENTS.c.sender_id).group_by(EVENTS.c.sender_id).having(sa.func.max(EVENTS.c.timestamp) < cutoff)
     with engine.begin() as conn:
         if not _prepare(conn):
             return 0, 0
+        # No new event is written until this transaction ends, so the conversations counted for the insights are
+        # exactly the ones deleted, and a conversation that gets a new message meanwhile is not cut in half.
+        prepare_fold(conn, now)
         conversations = conn.execute(sa.select(sa.func.count()).select_from(stale.subquery())).scalar() or 0
         if not conversations:
             return 0, 0
-        # one statement, so a conversation that gets a new message meanwhile is not cut in half
+        fold_before_purge(conn, stale.scalar_subquery())  # their anonymous weekly topic counts (bot/insights)
         rows = conn.execute(sa.delete(EVENTS).where(EVENTS.c.sender_id.in_(stale.scalar_subquery()))).rowcount
     return int(conversations), int(rows or 0)
 

@@ -142,6 +142,7 @@ class Stack:
                 "--rasa-url",
                 self.rasa_url,
             ],
+            RASA_TOKEN=self.token,  # the insights page at /insights/ asks for it
         )
 
     def start(self) -> Stack:
@@ -232,6 +233,7 @@ def main() -> int:
             f'-H \'Content-Type: application/json\' -d \'{{"sender": "me", "message": "hello", '
             f'"metadata": {{"audience": "pupil", "age": 13}}}}\'\n'
             f"  Demo school page: http://localhost:{args.web_port}/demo/\n"
+            f"  Topic insights (anonymous counts): http://localhost:{args.web_port}/insights/?token=<the token>\n"
             f"  Rasa HTTP API token: {args.token}\n"
             "Press Ctrl-C to stop.",
             flush=True,

@@ -5,11 +5,17 @@ strict security headers (CSP, no referrer, nosniff, no caching) on every respons
 for local development, demos and the browser tests, not for production hosting.
 
     python -m bot.web_server --port 8080 --root web --rasa-url http://localhost:5005
+
+With the Rasa API token in the environment (RASA_TOKEN), it also serves the school's anonymous topic insights at
+/insights/ (bot/insights), to a request that carries the token (`?token=...` or `Authorization: Bearer ...`),
+read from the tracker store that TRACKER_DB or the DB_* variables name. Without RASA_TOKEN, /insights/ is 404.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import hmac
 import html
 import io
 import os
@@ -19,6 +25,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 PLACEHOLDER = "__RASA_URL__"
+INSIGHTS_PATHS = ("/insights", "/insights/")
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -76,12 +83,16 @@ class WidgetHandler(SimpleHTTPRequestHandler):
 
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **CONTENT_TYPES}
 
-    def __init__(self, *args, rasa_url: str, **kwargs):
+    def __init__(self, *args, rasa_url: str, insights_token: str | None = None, **kwargs):
         self.rasa_url = rasa_url
+        self.insights_token = insights_token
+        self.page_csp: str | None = None  # a page's own CSP, instead of the widget's
         super().__init__(*args, **kwargs)
 
     def end_headers(self) -> None:
         for name, value in security_headers(self.rasa_url).items():
+            if name == "Content-Security-Policy" and self.page_csp:
+                value = self.page_csp
             self.send_header(name, value)
         if self.path.split("?", 1)[0].endswith(".json"):
             # public widget texts: a school page on another origin may fetch them
@@ -89,14 +100,24 @@ class WidgetHandler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def send_head(self):
+        self.page_csp = None  # a kept-alive connection's next request starts with the widget's CSP again
         if urllib.parse.urlsplit(self.path).path == "/":
             return self._redirect("/demo/")
+        if urllib.parse.urlsplit(self.path).path in INSIGHTS_PATHS:
+            return self._send_insights()
         path = self.translate_path(self.path)
         if os.path.isdir(path) and self.path.split("?", 1)[0].endswith("/"):
             path = os.path.join(path, "index.html")
         if path.endswith(".html") and os.path.isfile(path):
             return self._send_html(path)
         return super().send_head()
+
+    def log_request(self, code="-", size="-") -> None:
+        """The request line without its query string, which may hold the token."""
+        method, _, rest = self.requestline.partition(" ")
+        target, _, version = rest.partition(" ")
+        line = " ".join(p for p in (method, target.split("?", 1)[0], version) if p)
+        self.log_message('"%s" %s %s', line, str(code), str(size))
 
     def list_directory(self, path):
         self.send_error(404, "Not found")
@@ -109,6 +130,51 @@ class WidgetHandler(SimpleHTTPRequestHandler):
         self.end_headers()
         return None
 
+    def _token_given(self) -> str:
+        """The token a request carries: `?token=` (as the Rasa API takes it) or an `Authorization: Bearer` header."""
+        header = self.headers.get("Authorization") or ""
+        if header.lower().startswith("bearer "):
+            return header[len("bearer ") :].strip()
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        return (query.get("token") or [""])[0]
+
+    def _send_insights(self):
+        """The insights page, only with the API token: 401 without one, 403 with a wrong one."""
+        if not self.insights_token:
+            self.send_error(404, "Not found")
+            return None
+        given = self._token_given()
+        if not given:
+            self.send_error(401, "The API token is needed")
+            return None
+        if not hmac.compare_digest(given.encode("utf-8"), self.insights_token.encode("utf-8")):
+            self.send_error(403, "Wrong token")
+            return None
+        from bot.content import school
+        from bot.insights import insights, render
+        from bot.insights.page import content_security_policy
+        from bot.retention import connect, database_url
+
+        try:
+            engine = connect(database_url())
+            try:
+                report = insights(engine)
+            finally:
+                if engine is not None:
+                    engine.dispose()
+        except Exception as error:  # the database is down: say so, without details
+            self.log_error("insights: the tracker store could not be read (%s)", type(error).__name__)
+            self.send_error(503, "The conversations database cannot be read right now")
+            return None
+        body = render(report, "html", school().name, dt.date.today().isoformat()).encode("utf-8")
+        self.page_csp = content_security_policy()
+        self.send_response(200)
+        self.send_header("Content-Type", CONTENT_TYPES[".html"])
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Robots-Tag", "noindex")
+        self.end_headers()
+        return io.BytesIO(body)
+
     def _send_html(self, path: str):
         with open(path, encoding="utf-8") as handle:
             body = fill_placeholder(handle.read(), self.rasa_url).encode("utf-8")
@@ -119,10 +185,17 @@ class WidgetHandler(SimpleHTTPRequestHandler):
         return io.BytesIO(body)
 
 
-def make_server(root: str, port: int, rasa_url: str, host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    """A threading server for ``root``; port 0 picks a free port."""
+def make_server(
+    root: str, port: int, rasa_url: str, host: str = "127.0.0.1", insights_token: str | None = None
+) -> ThreadingHTTPServer:
+    """A threading server for ``root``; port 0 picks a free port. The insights page needs ``insights_token``."""
     origin_of(rasa_url)  # fail early on a bad URL
-    handler = partial(WidgetHandler, directory=os.path.abspath(root), rasa_url=rasa_url.rstrip("/"))
+    handler = partial(
+        WidgetHandler,
+        directory=os.path.abspath(root),
+        rasa_url=rasa_url.rstrip("/"),
+        insights_token=insights_token or None,
+    )
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
@@ -153,7 +226,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    server = make_server(args.root, args.port, args.rasa_url, args.host)
+    server = make_server(args.root, args.port, args.rasa_url, args.host, os.environ.get("RASA_TOKEN"))
     host, port = server.server_address[:2]
     print(f"Serving {args.root} on http://{host}:{port}/ (demo: http://{host}:{port}/demo/)", flush=True)
     try:
