@@ -224,3 +224,36 @@ def test_an_untrusted_certificate_is_refused(mail_server):
     with pytest.raises(mailer.MailError, match="SSL"):
         mailer.send(mailer.compose(1, "parent", "x", 1_700_000_000, smtp), smtp)
     assert mail_server.messages == []
+
+
+def test_make_purge_deletes_old_messages_to_the_dsl(tmp_path, capsys):
+    import time
+
+    from bot import retention
+
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    Store(sa.create_engine(url), clock=lambda: time.time() - 31 * DAY).add("otter-maple-kite-river", "parent", "old")
+    Store(sa.create_engine(url)).add("otter-maple-kite-lake", "parent", "new")
+    assert retention.main(["--url", url, "purge", "--days", "30"]) == 0
+    assert "purged 1 message(s) to the DSL" in capsys.readouterr().out
+    assert [r.message for r in Store(sa.create_engine(url)).reports()] == ["new"]
+
+
+def test_the_development_catcher_keeps_each_email_as_a_file(tmp_path):
+    from aiosmtpd.controller import Controller
+
+    from bot.serve import free_port
+    from bot.tell_school.catcher import SaveToFolder
+
+    port = free_port()
+    controller = Controller(SaveToFolder(tmp_path), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        smtp = Smtp.from_env(
+            {"TELL_SCHOOL_SMTP_HOST": "127.0.0.1", "TELL_SCHOOL_SMTP_PORT": str(port), "TELL_SCHOOL_SMTP_TLS": "none"}
+        )
+        mailer.send(mailer.compose(3, "pupil", "caught", 1_700_000_000, smtp), smtp)
+    finally:
+        controller.stop()
+    [saved] = tmp_path.glob("*.eml")
+    assert b"caught" in saved.read_bytes()
