@@ -19,6 +19,8 @@ WEB_PORT  ?= 8080
 CORS_ORIGINS ?= http://localhost:$(WEB_PORT) http://127.0.0.1:$(WEB_PORT)
 # The REST API's token for /conversations and /model; set your own in production.
 RASA_TOKEN ?= change-me-$(shell hostname | md5sum | cut -c1-12)
+# The DSL inbox page's password (user dsl) for "Tell my school" (bot/tell_school); set your own in production.
+export TELL_SCHOOL_DSL_TOKEN ?= dsl-change-me-$(shell hostname | sha256sum | cut -c1-12)
 
 export RASA_TELEMETRY_ENABLED := false
 # No training cache: Rasa 3.6 restores a cached LogisticRegressionClassifier under its old node name, and the
@@ -156,7 +158,8 @@ $(BASELINE): domain.yml $(NLU_DATA) | setup
 bench: train system-deps $(BASELINE) $(VENV)/.bench-installed
 	$(PY) -m bench.run
 
-# Retention: delete conversations older than retention_days (bot/content/school.yml); run daily from cron.
+# Retention: delete conversations, and messages sent to the DSL, older than retention_days (bot/content/school.yml);
+# run daily from cron.
 purge: setup
 	$(PY) -m bot.retention purge
 

@@ -20,7 +20,8 @@ from bot.nations import dsl_title, nation_key, nations
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 # The fields a school profile may have (school.yml); anything else is a typo that would be silently ignored.
-PROFILE_FIELDS = {"school_name", "nation", "dsl", "quick_exit_url", "retention_days", "default_band"}
+PROFILE_FIELDS = {"school_name", "nation", "dsl", "quick_exit_url", "retention_days", "default_band", "tell_school"}
+# `tell_school` (the route for messages to the DSL) is read and checked by bot/tell_school/settings.py.
 PROFILE_DSL_FIELDS = {"title", "name", "contact"}
 
 

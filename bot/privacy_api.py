@@ -8,6 +8,7 @@ nothing about who talked to the assistant. Navigator.sendBeacon posts text/plain
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from typing import Any, Awaitable, Callable
@@ -93,6 +94,10 @@ class ForgetChannel(InputChannel):
             except Exception as error:
                 logger.error("forget failed: %s", type(error).__name__)
                 return response.json({"error": "could not forget the conversation"}, status=500)
+            with contextlib.suppress(Exception):  # a draft message to the DSL goes too (bot/tell_school)
+                from bot.tell_school.chat import forget as forget_draft
+
+                await forget_draft(request.app, sender)
             logger.info("forgot a conversation on request (%d rows)", rows)
             return response.empty(status=204)
 

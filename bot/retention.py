@@ -5,7 +5,8 @@
     python -m bot.retention forget --phone NUMBER          ... of a WhatsApp or SMS number (07700 900123, +44...)
     python -m bot.retention forget --telegram CHAT_ID      ... of a Telegram chat
 
-N defaults to `retention_days` in the school profile (30). The database is the SQL tracker store:
+N defaults to `retention_days` in the school profile (30). `purge` deletes the messages sent to the DSL from the
+chat (bot/tell_school) after the same N days. The database is the SQL tracker store:
 --url (an SQLAlchemy URL), else PostgreSQL from DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD when DB_HOST
 is set, else the SQLite file TRACKER_DB (conversations.db). Only counts are printed, never message text.
 A number or chat id is found by the channels' keyed hash (CONVERSATION_ID_KEY; bot/channels/conversation_ids.py),
@@ -129,6 +130,15 @@ def ids_for(phone: str | None = None, telegram: str | None = None, env: Mapping[
     return [conversation_ids.telegram_id(key, chat), f"tg-{chat}"]
 
 
+def purge_reports(engine: Engine, days: float) -> Tuple[int, int]:
+    """Delete messages to the DSL (bot/tell_school) older than `days`, and stale drafts: (messages, drafts)."""
+    from bot.tell_school.store import REPORTS, Store
+
+    if not sa.inspect(engine).has_table(REPORTS.name):
+        return 0, 0
+    return Store(engine).purge(days)
+
+
 def default_days() -> int:
     """`retention_days` from the school profile."""
     from bot.content import school
@@ -172,6 +182,8 @@ def main(argv: list | None = None) -> int:
                 ap.error("--days must not be negative")
             conversations, rows = purge_older_than(engine, days)
             print(f"purged {conversations} conversation(s) idle for more than {days:g} days ({rows} rows deleted)")
+            reports, steps = purge_reports(engine, days)
+            print(f"purged {reports} message(s) to the DSL older than {days:g} days, and {steps} stale draft(s)")
         else:
             found, rows = forget_conversations(engine, sender_ids)
             print(

@@ -198,6 +198,17 @@ class Stack:
         proc.wait()
 
 
+def mail_catcher_env() -> dict:
+    """Without an SMTP server (TELL_SCHOOL_SMTP_HOST), the DSL's emails go to a local catcher (bot/tell_school)."""
+    if os.environ.get("TELL_SCHOOL_SMTP_HOST"):
+        return {}
+    return {
+        "TELL_SCHOOL_SMTP_HOST": "127.0.0.1",
+        "TELL_SCHOOL_SMTP_PORT": str(free_port()),
+        "TELL_SCHOOL_SMTP_TLS": "none",
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rasa-port", type=int, default=5005)
@@ -213,7 +224,7 @@ def main() -> int:
         web_port=args.web_port,
         cors=tuple(args.cors),
         tracker_db=os.environ.get("TRACKER_DB", "conversations.db"),
-        extra_env=TUNED_ENV,
+        extra_env={**TUNED_ENV, **mail_catcher_env()},
     )
     stopping = False
 
@@ -225,6 +236,9 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     print("starting the action server and the Rasa server (loading the model takes a little while)...", flush=True)
     stack.start()
+    if "TELL_SCHOOL_SMTP_HOST" in stack.extra_env:  # no SMTP server configured: catch the DSL's emails locally
+        catcher = [sys.executable, "-m", "bot.tell_school.catcher", "--dir", "build/mail"]
+        stack._spawn("mail", [*catcher, "--port", stack.extra_env["TELL_SCHOOL_SMTP_PORT"]])
     try:
         seconds = stack.wait_ready()
         print(
@@ -235,6 +249,7 @@ def main() -> int:
             f"  Demo school page: http://localhost:{args.web_port}/demo/\n"
             f"  Topic insights (anonymous counts): http://localhost:{args.web_port}/insights/?token=<the token>\n"
             f"  Rasa HTTP API token: {args.token}\n"
+            f"  DSL inbox: {stack.rasa_url}/tell-school/inbox (user dsl, password TELL_SCHOOL_DSL_TOKEN)\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )

@@ -66,8 +66,22 @@ def fake_telegram():
     api.stop()
 
 
+# The DSL inbox page's password on the test stack (bot/tell_school/pages.py).
+DSL_TOKEN = "test-dsl-" + uuid.uuid4().hex[:12]
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory, fake_twilio, fake_telegram):
+def mail_server():
+    """A real SMTP server on loopback with STARTTLS, the DSL's mail server for the stack (tests/servers.py)."""
+    from tests.servers import MailServer
+
+    server = MailServer().start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, fake_twilio, fake_telegram, mail_server):
     """The assistant, ready to talk to."""
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` first (make test does)")
@@ -80,6 +94,8 @@ def stack(tmp_path_factory, fake_twilio, fake_telegram):
         "TWILIO_API_URL": fake_twilio.url,
         "TELEGRAM_API_URL": fake_telegram.url,
         "TWILIO_WEBHOOK_BASE": f"http://127.0.0.1:{rasa_port}",
+        **mail_server.env(),
+        "TELL_SCHOOL_DSL_TOKEN": DSL_TOKEN,
     }
     s = Stack(
         rasa_port=rasa_port,

@@ -249,3 +249,69 @@ def _wait_for_port(host: str, port: int, proc: subprocess.Popen, timeout: float 
                 return
         time.sleep(0.1)
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout} s")
+
+
+class MailServer:
+    """A real SMTP server (aiosmtpd) on a free loopback port that requires STARTTLS with a self-signed certificate
+    made for the test, and keeps what it receives. `stop()` and `start()` again, on the same port, make email down."""
+
+    host = "127.0.0.1"
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.home = Path(tempfile.mkdtemp(prefix="smtp-test-"))
+        self.messages: list = []
+        self.controller = None
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={self.host}",
+             "-addext", f"subjectAltName=IP:{self.host}", "-keyout", str(self.key), "-out", str(self.cert)],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+
+    @property
+    def key(self) -> Path:
+        return self.home / "key.pem"
+
+    @property
+    def cert(self) -> Path:
+        return self.home / "cert.pem"
+
+    def env(self) -> dict:
+        """The TELL_SCHOOL_SMTP_* variables for a server that sends here."""
+        return {
+            "TELL_SCHOOL_SMTP_HOST": self.host,
+            "TELL_SCHOOL_SMTP_PORT": str(self.port),
+            "TELL_SCHOOL_SMTP_TLS": "starttls",
+            "TELL_SCHOOL_SMTP_CA_FILE": str(self.cert),
+            "TELL_SCHOOL_SMTP_FROM": "assistant@school.example",
+        }
+
+    def start(self) -> MailServer:
+        import ssl
+        from email import message_from_bytes, policy
+
+        from aiosmtpd.controller import Controller
+
+        received = self.messages
+
+        class Keep:
+            async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+                received.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+                return "250 OK"
+
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert, self.key)
+        self.controller = Controller(
+            Keep(), hostname=self.host, port=self.port, tls_context=context, require_starttls=True
+        )
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.home, ignore_errors=True)

@@ -8,6 +8,8 @@ and on top of it:
   (bot/channels/rate_limit.py); a message over the limit gets 429 with a polite reply and the help routes,
   and no turn. Input that never becomes a turn (refused, empty) is not counted;
 - message text never goes to the logs;
+- the route to the school's DSL (bot/tell_school/chat.py) takes its own buttons and the report's text before
+  they become a turn, and adds its offer after a safety, help or support answer;
 - when a turn produces no reply (the action server is down or too slow, the tracker store is unavailable), the
   user still gets a short apology with the help routes (bot/channels/turns.py). Disclosures are answered from
   domain.yml and need no action server.
@@ -26,6 +28,7 @@ from bot.answering import system_text
 from bot.channels.input_checks import BadInput, clean_metadata, clean_sender, clean_text
 from bot.channels.rate_limit import ALLOW, RateLimiter
 from bot.channels.turns import guarded_turn
+from bot.tell_school import chat as tell_school
 
 # Seconds a refused sender is asked to wait: one token's time at the default rate.
 RETRY_AFTER = "2"
@@ -62,11 +65,19 @@ class SafeRestInput(InputChannel):
             if self.limiter.check(sender) != ALLOW:
                 limited = [{"recipient_id": sender, "text": system_text("chat_rate_limited")}]
                 return response.json(limited, status=429, headers={"Retry-After": RETRY_AFTER})
-            collector = CollectingOutputChannel()
-            message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
-            if not await guarded_turn(on_new_message, message) or not collector.messages:
+
+            async def turn(text: str) -> list | None:
+                collector = CollectingOutputChannel()
+                message = UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
+                if not await guarded_turn(on_new_message, message) or not collector.messages:
+                    return None
+                return collector.messages
+
+            # The route to the school's DSL answers its own steps; the report's text never becomes a turn.
+            messages = await tell_school.around(request.app, sender, text, request.remote_addr or request.ip, turn)
+            if messages is None:
                 return response.json([{"recipient_id": sender, "text": system_text("apology")}])
-            return response.json(collector.messages)
+            return response.json(messages)
 
         return hook
 
