@@ -267,6 +267,22 @@ def test_make_purge_deletes_old_messages_to_the_dsl(tmp_path, capsys):
     assert [r.message for r in Store(sa.create_engine(url)).reports()] == ["new"]
 
 
+def test_forgetting_a_parents_number_forgets_their_draft_but_not_what_they_sent(tmp_path, monkeypatch):
+    from bot import retention
+    from bot.channels.conversation_ids import twilio_id
+
+    monkeypatch.setenv("CONVERSATION_ID_KEY", "the-id-key")
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    store = Store(sa.create_engine(url))
+    parent, other = twilio_id("the-id-key", "whatsapp:+447700900123"), twilio_id("the-id-key", "+447700900124")
+    store.save_chat(Chat(parent, step="confirming", draft="a draft"))
+    store.save_chat(Chat(other, step="writing"))
+    store.add("otter-maple-kite-river", "parent", "sent before")
+    assert retention.main(["--url", url, "forget", "--phone", "07700 900123"]) == 0
+    assert store.chat(parent) == Chat(parent) and store.chat(other).step == "writing"
+    assert [r.message for r in store.reports()] == ["sent before"]
+
+
 def test_the_development_catcher_keeps_each_email_as_a_file(tmp_path):
     from aiosmtpd.controller import Controller
 
