@@ -15,7 +15,7 @@ import requests
 
 from bot.channels.conversation_ids import telegram_id, twilio_id
 from bot.tell_school.pages import form_check
-from tests.channels.helpers import sign, telegram_update, twilio_form
+from tests.channels.helpers import new_number, sign, telegram_update, twilio_form
 from tests.conftest import DSL_TOKEN, TELEGRAM, TWILIO
 from tests.e2e.test_tell_school import PHRASE, dsl_post, inbox, tracker_rows
 
@@ -32,7 +32,7 @@ class WhatsApp:
 
     def __init__(self, stack, api) -> None:
         self.stack, self.api = stack, api
-        self.number = f"whatsapp:+447700900{random.randrange(1000):03d}"
+        self.number = new_number()
         self.sender = twilio_id(KEY, self.number)
         self.planted = [self.number, self.number.removeprefix("whatsapp:"), self.number.split("+44")[1]]
 
