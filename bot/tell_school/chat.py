@@ -92,15 +92,15 @@ class Route:
                 text = flow.typed_choice(chat.step, text) or text
             if text in flow.PAYLOADS or chat.step in ("writing", "confirming", "reading"):
                 return await self._route(agent, store, chat, text, address, audience)
+            if chat.step in ("offered", "explained"):  # something else was asked: the options shown are gone
+                chat = chat.to("")
+                store.save_chat(chat)
             phrase = words.read_phrase(text)
             if phrase and self.lookups.check(address) == ALLOW:
                 found = store.by_phrase(phrase)
                 if found:
                     who = await self._who(agent, sender, audience)
                     return _out(sender, [reply_to(found, who)])
-            if chat.step in ("offered", "explained"):  # asked something else: the options shown are gone
-                chat = chat.to("")
-                store.save_chat(chat)
         except Exception as error:
             logger.error("tell-school: step failed (%s)", type(error).__name__)
             return _apology(sender)
