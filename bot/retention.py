@@ -107,12 +107,19 @@ def forget_conversation(engine: Engine, sender_id: str) -> int:
 
 
 def forget_conversations(engine: Engine, sender_ids: List[str]) -> Tuple[int, int]:
-    """Delete every stored event of these conversations: (conversations found, rows deleted)."""
+    """Delete every stored event of these conversations, and any draft message to the DSL (bot/tell_school; a
+    message already sent stays for the DSL): (conversations found, rows of events deleted)."""
     found = rows = 0
     for sender_id in dict.fromkeys(sender_ids):
         deleted = forget_conversation(engine, sender_id)
         found += bool(deleted)
         rows += deleted
+    from bot.tell_school.store import CHATS
+
+    if sender_ids and sa.inspect(engine).has_table(CHATS.name):
+        with engine.begin() as conn:
+            _prepare(conn)
+            conn.execute(sa.delete(CHATS).where(CHATS.c.sender.in_(sender_ids)))
     return found, rows
 
 

@@ -9,7 +9,8 @@ Every request must carry the X-Telegram-Bot-Api-Secret-Token header; a wrong or 
 before any conversation exists. Only private chats are answered. Pictures, videos, voice notes, documents
 and stickers are never downloaded: the sender gets the media text. Replies go out through sendMessage as
 plain text with numbered options (no keyboards). The conversation id is a keyed hash of the chat id
-(bot/channels/conversation_ids.py), so no chat id is stored in the tracker or logged.
+(bot/channels/conversation_ids.py), so no chat id is stored in the tracker or logged. The route to the
+school's DSL answers its own steps first, as on WhatsApp (`run_turn` in bot/channels/twilio.py).
 """
 
 from __future__ import annotations
@@ -165,7 +166,8 @@ class VerifiedTelegramInput(InputChannel):
         sender = telegram_id(self.settings.id_key, chat_id)
         has_media = any(key in message for key in MEDIA_KEYS)
         text = message.get("text") if isinstance(message.get("text"), str) else message.get("caption")
-        texts = await self.answer(sender, text if isinstance(text, str) else "", has_media, on_new_message)
+        text = text if isinstance(text, str) else ""
+        texts = await self.answer(sender, text, has_media, on_new_message, app=getattr(request, "app", None))
         await self.send(chat_id, self.log_id(sender), texts)
         return response.text("ok")
 
@@ -175,9 +177,14 @@ class VerifiedTelegramInput(InputChannel):
         return "tg#" + hmac.new(key, sender.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
     async def answer(
-        self, sender: str, text: str, has_media: bool, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self,
+        sender: str,
+        text: str,
+        has_media: bool,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        app: Any = None,
     ) -> List[str]:
-        """The plain texts to send back for one incoming message."""
+        """The plain texts to send back for one message; `app` is the Rasa server's (for the route to school)."""
         who = self.log_id(sender)
         decision = self.limiter.check(sender)
         if decision != ALLOW:
@@ -196,7 +203,7 @@ class VerifiedTelegramInput(InputChannel):
             return texts or [system_text("unclear")]
         logger.info("telegram %s: %s", who, "media and text" if has_media else "text")
         return texts + await run_turn(
-            self, message, sender, self.settings.audience, on_new_message, self.options, log_id=who
+            self, message, sender, self.settings.audience, on_new_message, self.options, log_id=who, app=app
         )
 
     async def send(self, chat_id: int, who: str, texts: Sequence[str]) -> None:

@@ -10,6 +10,9 @@ conversation exists. Pictures, videos and voice notes are never downloaded: the 
 text instead. Replies go out through Twilio's Messages API as plain text with numbered options. The
 conversation id is a keyed hash of the phone number (bot/channels/conversation_ids.py), so no number is
 stored in the tracker or logged.
+
+`run_turn`, shared with Telegram, hands each message to the route to the school's DSL first
+(bot/tell_school/chat.py): its options and the message being written never become a Rasa turn.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from bot.channels.plain_text import TWILIO_LIMIT, OptionMemory, render_turn, spl
 from bot.channels.rate_limit import ALLOW, DROP, RateLimiter
 from bot.channels.turns import guarded_turn
 from bot.safety import render_media
+from bot.tell_school import chat as tell_school
 
 logger = logging.getLogger(__name__)
 
@@ -198,14 +202,20 @@ class VerifiedTwilioInput(InputChannel):
         if not number or len(number) > 64:
             return response.text("From is missing", status=400)
         sender = twilio_id(self.settings.id_key, number)
-        texts = await self.answer(sender, fields.get("Body", ""), _has_media(fields), on_new_message)
+        app = getattr(request, "app", None)
+        texts = await self.answer(sender, fields.get("Body", ""), _has_media(fields), on_new_message, app=app)
         await self.send(number, sender, texts)
         return response.text(EMPTY_TWIML, content_type="text/xml")
 
     async def answer(
-        self, sender: str, body: str, has_media: bool, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self,
+        sender: str,
+        body: str,
+        has_media: bool,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        app: Any = None,
     ) -> List[str]:
-        """The plain texts to send back for one incoming message."""
+        """The plain texts to send back for one message; `app` is the Rasa server's (for the route to school)."""
         decision = self.limiter.check(sender)
         if decision != ALLOW:
             logger.info("twilio %s: rate limited", sender)
@@ -220,7 +230,9 @@ class VerifiedTwilioInput(InputChannel):
         if message is None:
             return texts or [system_text("unclear")]
         logger.info("twilio %s: %s", sender, "media and text" if has_media else "text")
-        return texts + await run_turn(self, message, sender, self.settings.audience, on_new_message, self.options)
+        return texts + await run_turn(
+            self, message, sender, self.settings.audience, on_new_message, self.options, app=app
+        )
 
     async def send(self, to: str, sender: str, texts: Sequence[str]) -> None:
         """POST the texts as one message (split at Twilio's limit) to the Messages API; failures are logged by status.
@@ -251,16 +263,25 @@ async def run_turn(
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
     options: OptionMemory,
     log_id: str | None = None,
+    app: Any = None,
 ) -> List[str]:
-    """Pass one message to Rasa and return its replies as plain texts, remembering the numbered options.
+    """Pass one message to the route to school and Rasa; their replies as plain texts, remembering the options.
 
     A turn that fails or says nothing still gets the apology with help routes. `log_id` names the sender in logs.
+    `app` is the Rasa server's: without it (the channel tests' stand-in for Rasa) there is no route to school.
     """
-    if text.startswith("/"):  # an option's payload skips the NLU pipeline that reads the audience from metadata
-        text = with_entity(text, "audience", audience)
-    collector = CollectingOutputChannel()
-    message = UserMessage(text, collector, sender, input_channel=channel.name(), metadata={"audience": audience})
-    answered = await guarded_turn(on_new_message, message, log_id or sender)
-    texts, payloads = render_turn(collector.messages if answered else [])
+
+    async def turn(text: str) -> list | None:
+        if text.startswith("/"):  # an option's payload skips the NLU pipeline that reads the audience from metadata
+            text = with_entity(text, "audience", audience)
+        collector = CollectingOutputChannel()
+        message = UserMessage(text, collector, sender, input_channel=channel.name(), metadata={"audience": audience})
+        answered = await guarded_turn(on_new_message, message, log_id or sender)
+        return collector.messages if answered and collector.messages else None
+
+    # Every message comes from Twilio's or Telegram's servers, so the route's limit per address counts per sender.
+    address = f"{channel.name()}:{sender}"
+    messages = await tell_school.around(app, sender, text, address, turn, audience=audience, typed_words=True)
+    texts, payloads = render_turn(messages or [])
     options.remember(sender, payloads)
     return texts or [system_text("apology")]

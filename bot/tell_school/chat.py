@@ -1,7 +1,9 @@
 """The route to school around a conversation turn, for the channels that can show buttons or numbered options.
 
 A channel hands each message to `around(app, sender, text, address, turn)`, where `turn(text)` runs an ordinary
-Rasa turn and returns its messages (None when it failed):
+Rasa turn and returns its messages (None when it failed). The REST channel does, and so do WhatsApp and
+Telegram (bot/channels/twilio.py `run_turn`), which pass their audience and show the buttons as numbered
+options; there a typed "yes", "send it" or "no" picks an option too (flow.typed_choice):
 - a button of the route, and anything typed while the pupil writes their message or their reference phrase,
   is answered here and never reaches Rasa, so the report's text is never in the tracker store or its logs;
 - a message written as the report is still read for a disclosure (Rasa's NLU, which stores nothing), and a
@@ -60,8 +62,20 @@ class Route:
             self._stores[id(engine)] = Store(engine)
         return self._stores[id(engine)]
 
-    async def around(self, app: Any, sender: str, text: str, address: str, turn: Turn) -> list | None:
-        """The reply to one message: the route's own, or the Rasa turn's (with the offer when it fits)."""
+    async def around(
+        self,
+        app: Any,
+        sender: str,
+        text: str,
+        address: str,
+        turn: Turn,
+        audience: str | None = None,
+        typed_words: bool = False,
+    ) -> list | None:
+        """The reply to one message: the route's own, or the Rasa turn's (with the offer when it fits).
+
+        `audience`: the channel's own, in place of the conversation's slot. `typed_words`: typed words pick options.
+        """
         agent = getattr(getattr(app, "ctx", None), "agent", None)
         if not profile().enabled or agent is None:
             return await turn(text)
@@ -74,13 +88,18 @@ class Route:
         if chat is None:
             return await turn(text)
         try:
+            if typed_words:
+                text = flow.typed_choice(chat.step, text) or text
             if text in flow.PAYLOADS or chat.step in ("writing", "confirming", "reading"):
-                return await self._route(agent, store, chat, text, address)
+                return await self._route(agent, store, chat, text, address, audience)
+            if chat.step in ("offered", "explained"):  # something else was asked: the options shown are gone
+                chat = chat.to("")
+                store.save_chat(chat)
             phrase = words.read_phrase(text)
             if phrase and self.lookups.check(address) == ALLOW:
                 found = store.by_phrase(phrase)
                 if found:
-                    who = await self._who(agent, sender)
+                    who = await self._who(agent, sender, audience)
                     return _out(sender, [reply_to(found, who)])
         except Exception as error:
             logger.error("tell-school: step failed (%s)", type(error).__name__)
@@ -88,12 +107,12 @@ class Route:
         messages = await turn(text)
         if messages is None:
             return None
-        return messages + await self._offer_after(agent, store, chat)
+        return messages + await self._offer_after(agent, store, chat, audience)
 
     # ------------------------------------------------------------ the steps
 
-    async def _route(self, agent: Any, store: Store, chat: Chat, text: str, address: str) -> list:
-        audience, band, _ = await _conversation(agent, chat.sender)
+    async def _route(self, agent: Any, store: Store, chat: Chat, text: str, address: str, audience: str | None) -> list:
+        audience, band, _ = await _conversation(agent, chat.sender, audience)
         who = words.reader(audience, band)
         outcome = flow.step(chat, text, who)
         replies = outcome.replies
@@ -137,15 +156,15 @@ class Route:
             return [Reply(words.say("unknown_phrase", who), cancel)], chat
         return [reply_to(found, who)], chat.to("")
 
-    async def _who(self, agent: Any, sender: str) -> str:
-        audience, band, _ = await _conversation(agent, sender)
+    async def _who(self, agent: Any, sender: str, audience: str | None) -> str:
+        audience, band, _ = await _conversation(agent, sender, audience)
         return words.reader(audience, band)
 
-    async def _offer_after(self, agent: Any, store: Store, chat: Chat) -> list:
+    async def _offer_after(self, agent: Any, store: Store, chat: Chat, audience: str | None) -> list:
         """The offer, when the turn just answered gave a safety answer, a help answer or a support reply."""
         if chat.declined:
             return []
-        audience, band, tracker = await _conversation(agent, chat.sender)
+        audience, band, tracker = await _conversation(agent, chat.sender, audience)
         if tracker is None or audience == "teacher":
             return []
         rules = words.library()["offer_after"]
@@ -169,16 +188,18 @@ def reply_to(report, who: str) -> Reply:
     return Reply(words.say("no_reply_seen" if report.seen else "no_reply_unseen", who))
 
 
-async def _conversation(agent: Any, sender: str) -> tuple:
-    """(audience, age band, tracker) of a conversation, read from the tracker store; Nones when it cannot be read."""
+async def _conversation(agent: Any, sender: str, audience: str | None = None) -> tuple:
+    """(audience, age band, tracker) of a conversation, read from the tracker store; Nones when it cannot be read.
+
+    A channel's own `audience` (WhatsApp, Telegram) comes before the conversation's slot."""
     try:
         tracker = await agent.tracker_store.retrieve(sender)
     except Exception as error:
         logger.warning("tell-school: could not read the conversation (%s)", type(error).__name__)
-        return None, None, None
+        return audience, None, None
     if tracker is None:
-        return None, None, None
-    return tracker.get_slot("audience"), tracker.get_slot("age_band"), tracker
+        return audience, None, None
+    return audience or tracker.get_slot("audience"), tracker.get_slot("age_band"), tracker
 
 
 async def _safety_first(agent: Any, text: str, audience: str | None, band: str | None) -> list:
@@ -237,9 +258,11 @@ def route() -> Route:
     return _route
 
 
-async def around(app: Any, sender: str, text: str, address: str, turn: Turn) -> list | None:
-    """See the module's docstring."""
-    return await route().around(app, sender, text, address, turn)
+async def around(
+    app: Any, sender: str, text: str, address: str, turn: Turn, audience: str | None = None, typed_words: bool = False
+) -> list | None:
+    """See the module's docstring and `Route.around`."""
+    return await route().around(app, sender, text, address, turn, audience, typed_words)
 
 
 async def forget(app: Any, sender: str) -> None:

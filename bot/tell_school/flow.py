@@ -6,15 +6,17 @@
 gives the replies, the next step and what the caller must do (send the draft, look a phrase up, check the
 draft for a disclosure). Typed text is taken as the message only while the pupil is writing it, and as a
 phrase only while they are asked for one; at other times it goes to the assistant as usual (`None`).
+`typed_choice` reads a typed "yes", "send it" or "no" as an option, for channels that show no buttons.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.answering import Reply
 from bot.tell_school.store import Chat
-from bot.tell_school.words import button, say
+from bot.tell_school.words import button, library, say
 
 EXPLAIN, WRITE, SEND, CHANGE, CANCEL, NO, READ = (
     "/tell_school",
@@ -28,6 +30,9 @@ EXPLAIN, WRITE, SEND, CHANGE, CANCEL, NO, READ = (
 PAYLOADS = {EXPLAIN, WRITE, SEND, CHANGE, CANCEL, NO, READ}
 # What the caller must do after a step.
 SEND_DRAFT, LOOK_UP, CHECK_SAFETY = "send", "look_up", "check_safety"
+
+
+_NOT_LETTERS = re.compile(r"[^a-z]+")
 
 
 @dataclass
@@ -76,4 +81,18 @@ def step(chat: Chat, text: str, who: str) -> Outcome | None:
         return Outcome([confirm(who, text)], chat.to("confirming", text), CHECK_SAFETY)
     if chat.step == "reading":
         return Outcome([], chat, LOOK_UP, {"typed": text})
+    return None
+
+
+def _plain(text: str) -> str:
+    """Lower case letters and single spaces: "Don't send!" -> "dont send"."""
+    return _NOT_LETTERS.sub(" ", text.lower().replace("'", "").replace("\u2019", "")).strip()
+
+
+def typed_choice(step: str, text: str) -> str | None:
+    """The option a typed reply picks in a step that shows options (tell_school.yml `typed`), or None."""
+    typed = _plain(text or "")
+    for payload, accepted in (library()["typed"].get(step) or {}).items():
+        if typed in {_plain(a) for a in accepted}:
+            return payload
     return None

@@ -85,7 +85,10 @@ def test_a_report_reaches_the_dsl_by_email_and_inbox_and_never_the_tracker_store
         f"{stack.rasa_url}/conversations/{sender}/tracker", params={"token": stack.token}, timeout=30
     ).json()
     assert mark not in repr(tracker)
-    assert all(mark not in p.read_text(errors="replace") for p in Path(stack.log_dir).glob("*.log"))
+    log = "\n".join(p.read_text(errors="replace") for p in Path(stack.log_dir).glob("*.log"))
+    assert mark not in log and "threatening" not in log  # the audit lines name the report, never its text
+    assert f"tell-school: report #{number} saved in the inbox (pupil_11_13)" in log
+    assert f"tell-school: report #{number} emailed to the DSL" in log
 
     waiting = reply_text(say(phrase, "tell-later-" + uuid.uuid4().hex, PUPIL))
     assert "waiting for the designated safeguarding lead" in waiting

@@ -74,6 +74,34 @@ def test_teachers_are_told_to_follow_their_schools_procedure():
     assert "school's own safeguarding procedure" in out.replies[0].text and out.action is None
 
 
+def _shown(step: str) -> tuple:
+    """The options a step shows."""
+    if step == "offered":
+        return flow.offer("parent").buttons
+    if step == "confirming":
+        return flow.confirm("parent", "x").buttons
+    return flow.step(Chat("a"), {"explained": flow.EXPLAIN, "reading": flow.READ}[step], "parent").replies[0].buttons
+
+
+@pytest.mark.parametrize("step", ["offered", "explained", "confirming", "reading"])
+def test_without_buttons_each_option_can_be_typed_as_its_title(step):
+    for title, payload in _shown(step):
+        assert flow.typed_choice(step, title) == payload
+        assert flow.typed_choice(step, f"  {title.upper()}!! ") == payload
+
+
+def test_typed_yes_and_no_pick_an_option_only_in_the_step_that_shows_it():
+    assert flow.typed_choice("offered", "Yes please") == flow.EXPLAIN
+    assert flow.typed_choice("offered", "no thanks.") == flow.NO
+    assert flow.typed_choice("explained", "yes") == flow.WRITE
+    assert flow.typed_choice("confirming", "yes") == flow.SEND
+    assert flow.typed_choice("confirming", "don\u2019t send") == flow.CANCEL
+    for step in ("", "writing"):  # nothing is shown: "yes" is for the assistant, or is the message itself
+        assert flow.typed_choice(step, "yes") is None
+    assert flow.typed_choice("confirming", "yes he sent it to me") is None
+    assert flow.typed_choice("offered", "") is None
+
+
 @pytest.mark.parametrize("key", CHAT_TEXTS)
 @pytest.mark.parametrize("who", READERS)
 def test_each_reader_gets_words_they_can_read(key, who):
@@ -239,6 +267,22 @@ def test_make_purge_deletes_old_messages_to_the_dsl(tmp_path, capsys):
     assert [r.message for r in Store(sa.create_engine(url)).reports()] == ["new"]
 
 
+def test_forgetting_a_parents_number_forgets_their_draft_but_not_what_they_sent(tmp_path, monkeypatch):
+    from bot import retention
+    from bot.channels.conversation_ids import twilio_id
+
+    monkeypatch.setenv("CONVERSATION_ID_KEY", "the-id-key")
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    store = Store(sa.create_engine(url))
+    parent, other = twilio_id("the-id-key", "whatsapp:+447700900123"), twilio_id("the-id-key", "+447700900124")
+    store.save_chat(Chat(parent, step="confirming", draft="a draft"))
+    store.save_chat(Chat(other, step="writing"))
+    store.add("otter-maple-kite-river", "parent", "sent before")
+    assert retention.main(["--url", url, "forget", "--phone", "07700 900123"]) == 0
+    assert store.chat(parent) == Chat(parent) and store.chat(other).step == "writing"
+    assert [r.message for r in store.reports()] == ["sent before"]
+
+
 def test_the_development_catcher_keeps_each_email_as_a_file(tmp_path):
     from aiosmtpd.controller import Controller
 
@@ -257,3 +301,63 @@ def test_the_development_catcher_keeps_each_email_as_a_file(tmp_path):
         controller.stop()
     [saved] = tmp_path.glob("*.eml")
     assert b"caught" in saved.read_bytes()
+
+
+# ------------------------------------------------------------------ the route in a channel, and its audit lines
+
+
+def test_a_parents_report_is_audited_without_its_text_and_never_reaches_a_turn(
+    tmp_path, mail_server, monkeypatch, caplog
+):
+    """WhatsApp's way through the route (the channel's audience, typed words, an address per sender), with the
+    project's tracker store on SQLite and the real mail server; Rasa's turn and NLU are stand-ins."""
+    import asyncio
+    import logging
+    from types import SimpleNamespace
+
+    from rasa.shared.core.domain import Domain
+
+    from bot.privacy import RedactingTrackerStore
+
+    for name, value in mail_server.env().items():
+        monkeypatch.setenv(name, value)
+    tracker_store = RedactingTrackerStore(domain=Domain.empty(), dialect="sqlite", db=str(tmp_path / "chat.db"))
+
+    async def parse_message(text):
+        return {"intent": {"name": "greet"}}
+
+    app = SimpleNamespace(
+        ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=tracker_store, parse_message=parse_message))
+    )
+    turns = []
+
+    async def turn(text):
+        turns.append(text)
+        return [{"text": "An answer."}]
+
+    route, sender = Route(Limits(per_chat=3, per_address=10, lookups=30)), "tw-0123abcd"
+    message = "My son Tom is being bullied on the bus, please call me"
+
+    async def say(text):
+        return await route.around(app, sender, text, f"twilio:{sender}", turn, audience="parent", typed_words=True)
+
+    async def conversation():
+        route.store(app.ctx.agent).save_chat(Chat(sender, step="offered", offered=True))
+        replies = [await say(t) for t in ("yes", "write my message", message, "send it")]
+        return replies, await say("what is sextortion")
+
+    with caplog.at_level(logging.INFO):
+        replies, after = asyncio.run(conversation())
+    assert "Here is how it works" in replies[0][0]["text"] and message in replies[2][0]["text"]
+    assert "reference phrase is" in replies[3][0]["text"] and after == [{"text": "An answer."}]
+    assert turns == ["what is sextortion"], "only the last message became a turn"
+
+    [report] = route.store(app.ctx.agent).reports()
+    assert (report.message, report.reader, report.emailed) == (message, "parent", True)
+    audit_lines = [r.getMessage() for r in caplog.records if r.name == "bot.tell_school.audit"]
+    assert f"tell-school: report #{report.id} saved in the inbox (parent)" in audit_lines
+    assert f"tell-school: report #{report.id} emailed to the DSL" in audit_lines
+    logged = caplog.text + repr([r.args for r in caplog.records])
+    assert "bullied" not in logged and sender not in logged
+    [(_, mail)] = mail_server.messages
+    assert sender not in mail.as_string() and "parent or carer" in mail.get_content()
