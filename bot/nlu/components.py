@@ -124,14 +124,14 @@ class AverageIntents(_Stateless):
 class SafeguardingDetector(GraphComponent):
     """Sets a disclosure intent when a high-precision pattern fires, whatever the classifiers predicted.
 
-    It also keeps a disclosure ranked first, in the average of both classifiers or in DIET's own ranking (the
-    safety suites were tuned on DIET alone; the average must not lose what DIET saw), even when the
-    FallbackClassifier replaced it, when the confidences for all disclosure intents add up to at least
-    `min_disclosure_mass`. A disclosure that the classifiers alone saw gets a second look: when an everyday
-    frame (bot/nlu/everyday_frames.yml) matches, the message goes to the fallback answer instead. A disclosure
-that comes with a demand for money is answered as sextortion (bot/nlu/money_demands.yml). The parse
-    data gets a `safeguarding` key saying which detector fired and, for patterns, which pattern; or which frame
-    set a classifier's disclosure aside.
+        It also keeps a disclosure ranked first, in the average of both classifiers or in DIET's own ranking (the
+        safety suites were tuned on DIET alone; the average must not lose what DIET saw), even when the
+        FallbackClassifier replaced it, when the confidences for all disclosure intents add up to at least
+        `min_disclosure_mass`. A disclosure that the classifiers alone saw gets a second look: when an everyday
+        frame (bot/nlu/everyday_frames.yml) matches, the message goes to the fallback answer instead. A disclosure
+    that comes with a demand for money is answered as sextortion (bot/nlu/money_demands.yml). The parse
+        data gets a `safeguarding` key saying which detector fired and, for patterns, which pattern; or which frame
+        set a classifier's disclosure aside.
     """
 
     @staticmethod

@@ -54,7 +54,9 @@ def build(patterns: Path = PATTERNS) -> spacy.language.Language:
     norms.add_patterns(textspeak.ruler_patterns(textspeak.spellings(), lambda word: lemmas.get(word, word)))
     ruler.add_patterns(ruler_patterns(patterns))
     nlp.meta["name"] = "safeguarding_en"
-    nlp.meta["description"] = "Blank English pipeline with lookup lemmas, text-speak norms and an entity ruler, built by bot.nlu.pipeline"
+    nlp.meta["description"] = (
+        "Blank English pipeline with lookup lemmas, text-speak norms and an entity ruler, built by bot.nlu.pipeline"
+    )
     return nlp
 
 

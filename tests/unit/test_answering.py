@@ -94,7 +94,11 @@ def test_an_unsure_message_offers_the_likeliest_topics_with_help_in_view():
 
 
 def test_an_unsure_message_with_no_topic_in_sight_gets_the_out_of_scope_reply():
-    for ranking in (None, [], [{"name": "greet", "confidence": 0.3}, {"name": "disclosure_grooming", "confidence": 0.2}]):
+    for ranking in (
+        None,
+        [],
+        [{"name": "greet", "confidence": 0.3}, {"name": "disclosure_grooming", "confidence": 0.2}],
+    ):
         replies, _ = answer("nlu_fallback", "pupil", "14_15", ranking=ranking)
         assert replies[0].text == render_answer("out_of_scope", "pupil_14_15", school()), ranking
 

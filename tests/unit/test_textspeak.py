@@ -46,14 +46,31 @@ def test_every_key_is_one_lower_case_token_and_every_value_plain_words():
 
 def test_no_entry_replaces_a_real_word_without_saying_why(english_words):
     unexplained = sorted(k for k in SPELLINGS if k in english_words and k not in ALSO_WORDS)
-    assert not unexplained, f"these are English words; list them in also_words with a reason, or drop them: {unexplained}"
+    assert not unexplained, (
+        f"these are English words; list them in also_words with a reason, or drop them: {unexplained}"
+    )
     assert set(ALSO_WORDS) <= set(SPELLINGS), sorted(set(ALSO_WORDS) - set(SPELLINGS))
     assert all(str(reason).strip() for reason in ALSO_WORDS.values())
 
 
 def test_common_words_are_never_in_the_table():
     """Words every message uses, which a careless entry could swallow."""
-    for word in ["ill", "hell", "well", "were", "its", "shell", "wed", "cant", "wont", "sexy", "pics", "snap", "me", "i"]:
+    for word in [
+        "ill",
+        "hell",
+        "well",
+        "were",
+        "its",
+        "shell",
+        "wed",
+        "cant",
+        "wont",
+        "sexy",
+        "pics",
+        "snap",
+        "me",
+        "i",
+    ]:
         assert word not in SPELLINGS, word
 
 
