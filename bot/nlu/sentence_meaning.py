@@ -3,7 +3,8 @@
 Word and character counts learn only the phrasings in the training data. This graph component adds, for each
 message, all-MiniLM-L6-v2's sentence vector (mean of its token vectors over the attention mask, as the model
 was trained to be read, normalised to length 1), as a dense sentence feature that both intent classifiers
-read. It reads the text with text-speak in standard English (bot/nlu/textspeak.py). The weights are unpacked and checked at build time by bot.nlu.sentence_model; nothing is downloaded.
+read. It reads the text with text-speak in standard English (bot/nlu/textspeak.py). The weights are unpacked
+and checked at build time by bot.nlu.sentence_model; nothing is downloaded.
 
 The model runs in TensorFlow through transformers' TFBertModel (no torch), called through one traced function
 whose input shape may vary, so a served message costs one graph call (docs/performance.md has the figure).
