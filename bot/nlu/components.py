@@ -141,6 +141,7 @@ class SafeguardingDetector(GraphComponent):
             "everyday_frames": str(EVERYDAY_FRAMES),
             "money_demands": str(MONEY_DEMANDS),
             "min_disclosure_mass": 0.4,
+            "diet_ranking_counts": False,
         }
 
     def __init__(self, config: Dict[str, Any]) -> None:
@@ -210,8 +211,16 @@ class SafeguardingDetector(GraphComponent):
         return messages
 
     def _classifier_disclosure(self, message: Message) -> Optional[str]:
-        """A disclosure in the averaged ranking, or else in DIET's own (tuned alone on the safety suites first)."""
-        for ranking in (message.get("intent_ranking"), message.get(DIET_RANKING)):
+        """A disclosure in the averaged ranking, or else, when `diet_ranking_counts`, in DIET's own.
+
+        With the sentence-meaning features, DIET alone is sure of a disclosure in many harmless messages ("how do
+        u cut a mango") and caught none that the average missed on the development sets (bot.nlu.calibrate), so
+        its own ranking no longer counts by default.
+        """
+        rankings = [message.get("intent_ranking")]
+        if self._config.get("diet_ranking_counts"):
+            rankings.append(message.get(DIET_RANKING))
+        for ranking in rankings:
             situation = self._disclosure_in(ranking or [])
             if situation:
                 return situation
