@@ -117,10 +117,13 @@ def answer(
 def likeliest_topics(ranking: list | None) -> tuple:
     """Up to three topic answers from an intent ranking, likeliest first, as (title, payload) buttons.
 
-    Only questions on a topic: never small talk, a disclosure (those have their own answers) or the fallback.
+    Only questions on a topic: never small talk, a disclosure (those have their own answers) or the fallback;
+    none when the likeliest reading is that the message is off topic.
     """
     library = answers()
-    names = [r.get("name") for r in ranking or [] if isinstance(r, dict)]
+    names = [r.get("name") for r in ranking or [] if isinstance(r, dict) and r.get("name") != UNSURE_INTENT]
+    if names and names[0] == FALLBACK_ANSWER:
+        return ()  # likeliest off topic ("whats 15% of 80"): the out-of-scope reply says what it can help with
     topics = [n for n in names if n in library and library[n].area not in ("general", "") and not _is_support(n)]
     return tuple((library[n].title, f"/{n}") for n in topics[:MAX_CHOICES])
 

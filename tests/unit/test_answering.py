@@ -111,3 +111,9 @@ def test_a_confident_out_of_scope_message_is_not_offered_topics():
 def test_the_previous_topic_comes_before_the_likeliest_topics():
     replies, _ = answer("nlu_fallback", "pupil", "16_17", previous="law_16_17", ranking=RANKING)
     assert replies[0].text == render_answer("followup_law", "pupil_16_17", school())
+
+
+def test_an_unsure_message_whose_likeliest_reading_is_off_topic_gets_the_out_of_scope_reply():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "out_of_scope", "confidence": 0.3}, *RANKING[2:]]
+    replies, _ = answer("nlu_fallback", "pupil", "14_15", ranking=ranking)
+    assert replies[0].text == render_answer("out_of_scope", "pupil_14_15", school())
