@@ -71,13 +71,26 @@ def test_a_disclosure_both_half_see_is_caught(model, detector):
     assert message.get("safeguarding")["detector"] == "classifiers"
 
 
-def test_a_disclosure_diet_alone_sees_is_still_caught(model, detector):
-    message = _classify(
+def _diet_alone_sees_a_disclosure():
+    return _classify(
         "the thing from last week",
         diet=[("disclosure_pressure_images", 0.5), ("disclosure_grooming", 0.2)],
         regression=[("relationships_crush_dating", 0.9)],
     )
+
+
+def test_a_disclosure_diet_alone_sees_does_not_count_by_default(model, detector):
+    """With sentence meaning, DIET alone called harmless messages disclosures (bot.nlu.calibrate, dev sets)."""
+    message = _diet_alone_sees_a_disclosure()
     assert message.get("intent")["name"] == "relationships_crush_dating"
+    detector.process([message], model)
+    assert message.get("intent")["name"] == "relationships_crush_dating"
+    assert message.get("safeguarding") is None
+
+
+def test_a_disclosure_diet_alone_sees_is_caught_when_its_ranking_counts(model):
+    detector = SafeguardingDetector({**SafeguardingDetector.get_default_config(), "diet_ranking_counts": True})
+    message = _diet_alone_sees_a_disclosure()
     detector.process([message], model)
     assert message.get("intent")["name"] == "disclosure_pressure_images"
 
