@@ -1,0 +1,35 @@
+"""The calibration tool's arithmetic: disclosure mass, and which messages a threshold flags."""
+
+from bot.nlu.calibrate import THRESHOLDS, disclosure_mass, scores
+
+
+def test_mass_counts_only_when_a_disclosure_is_ranked_first_past_the_fallback():
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "disclosure_abuse", "confidence": 0.3},
+        {"name": "disclosure_grooming", "confidence": 0.2},
+        {"name": "consent_what_is", "confidence": 0.1},
+    ]
+    assert abs(disclosure_mass(ranking) - 0.5) < 1e-9
+    assert disclosure_mass([{"name": "consent_what_is", "confidence": 0.6}, *ranking[1:]]) == 0.0
+    assert disclosure_mass(None) == 0.0
+
+
+def test_patterns_always_flag_frames_never_and_diet_only_when_asked():
+    messages = [
+        {"safeguarding": {"detector": "patterns"}, "intent_ranking": []},
+        {
+            "safeguarding": {"frame": "lesson_about"},
+            "intent_ranking": [{"name": "disclosure_abuse", "confidence": 0.9}],
+        },
+        {
+            "intent_ranking": [{"name": "greet", "confidence": 0.9}],
+            "diet_intent_ranking": [{"name": "disclosure_abuse", "confidence": 0.55}],
+        },
+        {"intent_ranking": [{"name": "disclosure_friend", "confidence": 0.45}]},
+    ]
+    without, with_diet = scores(messages, diet_path=False), scores(messages, diet_path=True)
+    assert without[0.4] == [True, False, False, True]
+    assert with_diet[0.4] == [True, False, True, True]
+    assert with_diet[0.6] == [True, False, False, False]
+    assert set(without) == set(THRESHOLDS)
