@@ -36,19 +36,31 @@ def test_each_stack_gets_the_peak_of_its_own_processes():
                 proc.wait()
 
 
-def test_cpu_time_is_counted_for_the_busy_stack_only():
+def _wait_for(condition, what: str, limit: float = 60.0) -> None:
+    """Wait until `condition()` holds (an event, not a duration: `limit` only ends a broken run)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.05)
+
+
+def test_cpu_time_is_counted_for_the_busy_stack_only(tmp_path):
+    done = tmp_path / "spun"
+    # The spinner burns 0.6 s of its own CPU time (however busy the machine is), says so, then sleeps.
     spins = [
         sys.executable,
         "-c",
-        "import time\nend = time.time() + 0.6\nwhile time.time() < end: pass\ntime.sleep(30)",
+        "import sys, time, pathlib\nwhile time.process_time() < 0.6: pass\n"
+        "pathlib.Path(sys.argv[1]).write_text('done')\ntime.sleep(30)",
+        str(done),
     ]
     busy, idle = _stack(spins), _stack(["sleep", "30"])
     try:
         with PeakRSS(interval=0.1) as sampler:
             sampler.watch("busy", busy)
             sampler.watch("idle", idle)
-            time.sleep(1.0)  # the spinner uses 0.6 s of CPU, then sleeps
-            assert sampler.cpu_seconds("busy") > 0.3
+            _wait_for(done.exists, "the spinner used its CPU time")
+            _wait_for(lambda: sampler.cpu_seconds("busy") >= 0.5, "the sampler saw the spinner's CPU time")
             assert sampler.cpu_seconds("idle") < 0.1
             assert sampler.cpu_seconds("nobody") == 0
     finally:
