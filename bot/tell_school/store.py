@@ -163,12 +163,17 @@ class Store:
             return bool(done.rowcount)
 
     def purge(self, days: float) -> tuple[int, int]:
-        """Delete reports older than `days` and stale steps: (reports, conversations) deleted."""
+        """Delete reports older than `days` and stale steps: (reports, conversations) deleted.
+
+        A conversation's step goes after a day, or sooner when the retention period is shorter, so that no
+        conversation id outlives the purge of its conversation.
+        """
         now = self.clock()
         with self.engine.begin() as conn:
             _secure(conn)
             reports = conn.execute(sa.delete(REPORTS).where(REPORTS.c.created < now - days * DAY)).rowcount
-            chats = conn.execute(sa.delete(CHATS).where(CHATS.c.updated < now - CHAT_TTL)).rowcount
+            stale = now - min(CHAT_TTL, days * DAY)
+            chats = conn.execute(sa.delete(CHATS).where(CHATS.c.updated <= stale)).rowcount
         return int(reports or 0), int(chats or 0)
 
 

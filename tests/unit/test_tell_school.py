@@ -267,6 +267,22 @@ def test_make_purge_deletes_old_messages_to_the_dsl(tmp_path, capsys):
     assert [r.message for r in Store(sa.create_engine(url)).reports()] == ["new"]
 
 
+def test_no_conversation_id_outlives_a_purge_shorter_than_a_day(tmp_path):
+    """With a retention shorter than the steps' day, a purged conversation's step goes with it."""
+    import time
+
+    from bot import retention
+
+    url = f"sqlite:///{tmp_path / 'conversations.db'}"
+    Store(sa.create_engine(url), clock=lambda: time.time() - 3600).save_chat(Chat("an-hour-ago", step="offered"))
+    Store(sa.create_engine(url)).save_chat(Chat("just-now", step="writing", draft="a draft"))
+    assert retention.main(["--url", url, "purge", "--days", "0.01"]) == 0  # about 15 minutes
+    store = Store(sa.create_engine(url))
+    assert store.chat("an-hour-ago") == Chat("an-hour-ago") and store.chat("just-now").step == "writing"
+    assert retention.main(["--url", url, "purge", "--days", "0"]) == 0
+    assert store.chat("just-now") == Chat("just-now")
+
+
 def test_forgetting_a_parents_number_forgets_their_draft_but_not_what_they_sent(tmp_path, monkeypatch):
     from bot import retention
     from bot.channels.conversation_ids import twilio_id
