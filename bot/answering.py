@@ -103,8 +103,8 @@ def answer(
     buttons = follow_up_buttons(answer_id)
     if answer_id == FALLBACK_ANSWER and _topic_follow_up(previous):
         answer_id, buttons = _topic_follow_up(previous), follow_up_buttons(previous)
-    elif intent == UNSURE_INTENT and likeliest_topics(ranking):
-        answer_id, buttons = UNSURE_ANSWER, likeliest_topics(ranking)
+    elif intent == UNSURE_INTENT and (choices := likeliest_topics(ranking)):
+        answer_id, buttons = UNSURE_ANSWER, choices
     replies = [Reply(render_answer(answer_id, key, profile), buttons)]
     # Someone in the middle of telling is never asked who they are.
     ask = audience is None and not audience_asked and answer_id not in NO_AUDIENCE_QUESTION

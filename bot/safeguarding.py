@@ -34,6 +34,7 @@ _TOP_KEYS = {"priority", "patterns", "vocab"}
 _ENTITY_KEYS = {"ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID"}  # token attributes only an entity ruler sets
 
 TokenPattern = List[Dict[str, Any]]
+_READINGS = "safeguarding_readings"  # where a message's readings are kept on its Doc (Doc.user_data)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is 10x faster on the patterns file
 
 
@@ -207,10 +208,14 @@ def readings(nlp: Language, doc: Doc) -> list[Doc]:
     English (bot/nlu/textspeak.yml) when it has any. A pattern that fires in either reading counts, so the
     normaliser only adds what a pattern written for standard spelling would have caught.
     """
-    lowered = _lower_cased(nlp, doc)
-    if not textspeak.changes(lowered):
-        return [lowered]
-    return [lowered, nlp(textspeak.normalised_text(lowered).lower(), disable=entity_pipes(nlp))]
+    cached = doc.user_data.get(_READINGS)
+    if cached is None:  # made once a message: the patterns, the frames and the money demands all read them
+        lowered = _lower_cased(nlp, doc)
+        cached = [None if lowered is doc else lowered]  # None: the message itself (no Doc refers to itself)
+        if textspeak.changes(lowered):
+            cached.append(nlp(textspeak.normalised_text(lowered).lower(), disable=entity_pipes(nlp)))
+        doc.user_data[_READINGS] = cached
+    return [doc if reading is None else reading for reading in cached]
 
 
 def _lower_cased(nlp: Language, doc: Doc) -> Doc:

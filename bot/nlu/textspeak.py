@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List
+from typing import Callable, Dict, List
 
 import yaml
 from spacy.tokens import Doc
@@ -46,9 +46,3 @@ def changes(doc: Doc, table: Dict[str, str] | None = None) -> bool:
     """Whether the table has an entry for any token of the message."""
     table = spellings() if table is None else table
     return any(t.lower_ in table for t in doc)
-
-
-def normalise(texts: Iterable[str], tokenize: Callable[[str], Doc]) -> List[str]:
-    """Normalised text for each of several messages (what the sentence-meaning featurizer reads)."""
-    table = spellings()
-    return [normalised_text(tokenize(text), table) for text in texts]
