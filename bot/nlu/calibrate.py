@@ -39,7 +39,10 @@ def _messages(model: str, cases: list) -> list:
     tracker = DialogueStateTracker("calibration", [])
     out = []
     for case in cases:
-        meta = {"audience": case.get("audience") or "pupil", **({"age": case["age"]} if case.get("age") else {})}
+        audience = case.get("audience") or "pupil"
+        meta = {"age": case["age"]} if case.get("age") else {}
+        if audience != "none":
+            meta["audience"] = audience
         message = UserMessage(case["text"], metadata=meta)
         out.append(processor._parse_message_with_graph(message, tracker, only_output_properties=False))
     return out
