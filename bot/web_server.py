@@ -150,10 +150,10 @@ class WidgetHandler(SimpleHTTPRequestHandler):
         if not hmac.compare_digest(given.encode("utf-8"), self.insights_token.encode("utf-8")):
             self.send_error(403, "Wrong token")
             return None
-        from bot.content import school
+        from bot.answers.content_library import school
         from bot.insights import insights, render
         from bot.insights.page import content_security_policy
-        from bot.retention import connect, database_url
+        from bot.privacy.retention import connect, database_url
 
         try:
             engine = connect(database_url())

@@ -30,13 +30,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.answering import system_text
+from bot.answers.answering import system_text
+from bot.answers.safety import render_media
 from bot.channels.conversation_ids import KEY_SETTING, id_key, telegram_id
 from bot.channels.input_checks import BadInput, clean_text
 from bot.channels.plain_text import TELEGRAM_LIMIT, OptionMemory, split_text, user_text
 from bot.channels.rate_limit import ALLOW, DROP, RateLimiter
 from bot.channels.twilio import DEFAULT_AUDIENCE, channel_audience, run_turn
-from bot.safety import render_media
 
 logger = logging.getLogger(__name__)
 

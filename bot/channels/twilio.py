@@ -33,14 +33,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.answering import system_text
-from bot.audience import parse_audience
+from bot.answers.answering import system_text
+from bot.answers.audience import parse_audience
+from bot.answers.safety import render_media
 from bot.channels.conversation_ids import KEY_SETTING, id_key, twilio_id
 from bot.channels.input_checks import BadInput, clean_text
 from bot.channels.plain_text import TWILIO_LIMIT, OptionMemory, render_turn, split_text, user_text, with_entity
 from bot.channels.rate_limit import ALLOW, DROP, RateLimiter
 from bot.channels.turns import guarded_turn
-from bot.safety import render_media
 from bot.tell_school import chat as tell_school
 
 logger = logging.getLogger(__name__)

@@ -1,38 +1,14 @@
-"""Children's data: redact personal details before a conversation is stored, and keep message text out of logs.
+"""Redaction: swap the personal details in a message for placeholders before it is stored or logged.
 
 `redact(text)` swaps names, phone numbers, emails, postcodes, street addresses, social media handles and
 dates of birth for placeholders such as [name] and [phone]. Help line numbers from the services registry
 are never touched.
-
-`RedactingTrackerStore` is Rasa's SQL tracker store (SQLite or PostgreSQL) that writes only redacted user
-messages: the live turn still sees what the person typed, the database never does. Configure it in
-endpoints.yml with `type: bot.privacy.RedactingTrackerStore` and the usual SQL settings. When the database
-cannot be reached, the running turn is reported as failed (bot/channels/turns.py) and nothing is written.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import itertools
-import json
-import logging
 import re
-from typing import Any, Dict, Iterable, Iterator, List, Optional
-
-from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import ActionExecuted, Event
-from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from sqlalchemy.exc import InterfaceError, OperationalError
-
-from bot.audience import age_band, parse_age, parse_audience
-from bot.channels.turns import report_store_failure, store_failed
-from bot.store_statements import StoreStatements
-
-logger = logging.getLogger(__name__)
-
-# ------------------------------------------------------------------ redaction
 
 _APOS = "['\u2019]"  # straight or curly apostrophe, as phones type it
 _MONTH = (
@@ -138,7 +114,7 @@ def _safe_contacts() -> tuple:
     """Digits of every help line number, and every email, in the services registry."""
     numbers, emails = set(_FIXED_SAFE_NUMBERS), set()
     try:
-        from bot.content import services
+        from bot.answers.content_library import services
 
         for service in services().values():
             for value in (service.phone, service.text):
@@ -165,7 +141,7 @@ def _postcode(match: re.Match) -> str:
 def _service_words() -> frozenset:
     """Capitalised words of the services' names (Childline, Samaritans), never taken for a person's name."""
     try:
-        from bot.content import services
+        from bot.answers.content_library import services
 
         return frozenset(w for s in services().values() for w in re.findall(r"[A-Z][A-Za-z]+", s.name))
     except Exception:
@@ -261,254 +237,3 @@ def redact(text: str | None) -> str | None:
     text = _NAME.sub(_name, text)
     text = _CALLED.sub(_called, text)
     return text
-
-
-# ------------------------------------------------------------------ what is stored
-
-KEPT_METADATA = ("audience", "age_band", "model_id", "assistant_id")
-_USER_EVENTS = ("user",)
-
-
-def stored_metadata(metadata: Any) -> Dict[str, Any]:
-    """Only the metadata worth keeping: the audience and the age band (never the exact age)."""
-    if not isinstance(metadata, dict):
-        return {}
-    out = {k: metadata[k] for k in KEPT_METADATA if k in metadata and k != "audience"}
-    audience = parse_audience(metadata.get("audience"))
-    if audience:
-        out["audience"] = audience
-    age = parse_age(metadata.get("age")) if "age" in metadata else None
-    if age is not None and "age_band" not in out:
-        out["age_band"] = age_band(age)
-    return out
-
-
-def _redact_entities(entities: Any, original: str | None = None, redacted: str | None = None) -> List[Dict[str, Any]]:
-    """Entity values redacted; a value cut out of the message text (a name, a number) does not survive here."""
-    out = []
-    for entity in entities if isinstance(entities, list) else []:
-        if not isinstance(entity, dict):
-            continue
-        entity = dict(entity)
-        value = entity.get("value")
-        if isinstance(value, str):
-            clean = redact(value)
-            if clean == value and original and value.lower() in original.lower():
-                if value.lower() not in (redacted or "").lower():
-                    clean = "[redacted]"
-            entity["value"] = clean
-        entity.pop("text", None)
-        out.append(entity)
-    return out
-
-
-def stored_event(data: Dict[str, Any]) -> Dict[str, Any]:
-    """A serialised event as it may be stored: user text redacted, metadata trimmed. `data` is not changed."""
-    data = dict(data)
-    kind = data.get("event")
-    if "metadata" in data:
-        if kind in _USER_EVENTS or kind == "slot":
-            data["metadata"] = stored_metadata(data["metadata"])
-    if kind in _USER_EVENTS:
-        message = data.get("text")
-        clean = data["text"] = redact(message)
-        parse = dict(data.get("parse_data") or {})
-        if parse:
-            # The parse data holds the message again, as a rule the same text: redacted once, used three times.
-            original = parse.get("text") or message
-            redacted = clean if original == message else redact(original)
-            if "text" in parse:
-                parse["text"] = redacted if parse["text"] == original else redact(parse["text"])
-            if "entities" in parse:
-                parse["entities"] = _redact_entities(parse["entities"], original, redacted)
-            if "metadata" in parse:
-                parse["metadata"] = stored_metadata(parse["metadata"])
-            parse.pop("text_tokens", None)
-            data["parse_data"] = parse
-    elif kind == "entities":
-        data["entities"] = _redact_entities(data.get("entities"))
-    elif kind == "slot":
-        value = data.get("value")
-        if isinstance(value, str):
-            data["value"] = redact(value)
-        elif isinstance(value, dict) and data.get("name") == "session_started_metadata":  # the channel's metadata
-            data["value"] = stored_metadata(value)
-    return data
-
-
-class TrackerStoreUnavailable(RuntimeError):
-    """The database behind the tracker store cannot be reached."""
-
-
-# The attribute a tracker read or saved by this store carries: how many of its events are stored.
-_EVENTS_STORED = "_redacting_store_events_stored"
-_MAX_UNSEEN = 10_000
-
-
-class RedactingTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store that writes user messages redacted, and can forget or purge conversations."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        install_log_filter()
-        super().__init__(*args, **kwargs)
-        self._unseen: set = set()  # conversations read empty in this process, not yet saved
-
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        """Append the tracker's new events, redacted, in one insert. The tracker itself keeps the original text.
-
-        Nothing is written for a turn whose conversation could not be read, and a failed write is reported
-        to the turn rather than raised: Rasa would otherwise keep an unredacted copy in memory.
-        """
-        if store_failed():
-            return
-        if tracker.__dict__.get(_EVENTS_STORED) is None and tracker.sender_id in self._unseen:
-            # The tracker Rasa has just created for a conversation this store found empty: its first event is
-            # written with the rest of the turn, in the turn's own save (the conversation's lock is held).
-            self._unseen.discard(tracker.sender_id)
-            setattr(tracker, _EVENTS_STORED, 0)
-            if len(tracker.events) == 1 and isinstance(tracker.events[0], ActionExecuted):
-                return
-        await self.stream_events(tracker)
-        with contextlib.suppress(TrackerStoreUnavailable), self._database("store"):
-            new_events = self._unsaved_events(tracker)
-            if new_events:
-                self._statements.insert([self._row(tracker.sender_id, event) for event in new_events])
-            setattr(tracker, _EVENTS_STORED, len(tracker.events))
-            logger.debug("conversation stored (redacted)")
-
-    @functools.cached_property
-    def _statements(self) -> StoreStatements:
-        return StoreStatements(self.engine, self.SQLEvent.__table__)
-
-    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
-        """Rasa's query (the latest session, or all), reading only the events' data column, not whole rows.
-
-        An unreachable database is reported to the turn and raised as TrackerStoreUnavailable. A tracker read
-        for a turn (the latest session) remembers how many stored events it was built from.
-        """
-        with self._database("read"):
-            if fetch_events_from_all_sessions:
-                with self.session_scope() as session:
-                    query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
-                    stored = [json.loads(row.data) for row in query.with_entities(self.SQLEvent.data)]
-            else:
-                stored = [json.loads(data) for data in self._statements.latest_session(sender_id)]
-        if not stored and not fetch_events_from_all_sessions:
-            if len(self._unseen) >= _MAX_UNSEEN:
-                self._unseen.clear()
-            self._unseen.add(sender_id)
-        if not stored or not self.domain:
-            return None
-        tracker = DialogueStateTracker.from_dict(sender_id, stored, self.domain.slots)
-        if not fetch_events_from_all_sessions:
-            setattr(tracker, _EVENTS_STORED, len(tracker.events))
-        return tracker
-
-    def _unsaved_events(self, tracker: DialogueStateTracker) -> List[Event]:
-        """The events to append. Rasa counts the stored events with a query on every save; a tracker this store
-        has read or saved, or found new (under the conversation's lock), already knows how many are stored.
-        """
-        known = tracker.__dict__.get(_EVENTS_STORED)
-        if known is None:
-            with self.session_scope() as session:
-                return list(self._additional_events(session, tracker))  # Rasa's count, with a query
-        return list(itertools.islice(tracker.events, known, None))
-
-    @contextlib.contextmanager
-    def _database(self, doing: str) -> Iterator[None]:
-        """Turn a lost connection into one clear log line (no SQL, no data) and TrackerStoreUnavailable."""
-        try:
-            yield
-        except (OperationalError, InterfaceError) as error:
-            cause = type(error).__name__
-            logger.error("tracker store unavailable: could not %s a conversation (%s)", doing, cause)
-            report_store_failure(cause)
-            raise TrackerStoreUnavailable(f"the tracker store is unavailable ({cause})") from None
-
-    @staticmethod
-    def _row(sender_id: str, event: Event) -> Dict[str, Any]:
-        """The events table's columns for one event, its data redacted."""
-        data = stored_event(event.as_dict())
-        intent = (data.get("parse_data") or {}).get("intent") or {}
-        return {
-            "sender_id": sender_id,
-            "type_name": event.type_name,
-            "timestamp": data.get("timestamp"),
-            "intent_name": intent.get(INTENT_NAME_KEY),
-            "action_name": data.get("name"),
-            "data": json.dumps(data),
-        }
-
-    async def _stream_new_events(self, event_broker: Any, new_events: List[Event], sender_id: str) -> None:
-        """An event broker gets the same redacted events as the database."""
-        for event in new_events:
-            event_broker.publish({"sender_id": sender_id, **stored_event(event.as_dict())})
-
-    async def forget(self, sender_id: str) -> int:
-        """Delete every stored event of one conversation; the number of rows deleted."""
-        from bot.retention import forget_conversation
-
-        return forget_conversation(self.engine, sender_id)
-
-    async def purge(self, days: int) -> tuple:
-        """Delete conversations idle for more than `days` days: (conversations, rows)."""
-        from bot.retention import purge_older_than
-
-        return purge_older_than(self.engine, days)
-
-
-# ------------------------------------------------------------------ logs
-
-# Loggers that write what a person typed, at DEBUG (Rasa's parsing, policies and channels).
-TEXT_LOGGERS = (
-    "rasa.core.processor",
-    "rasa.core.channels",
-    "rasa.core.http_interpreter",
-    "rasa.core.policies",
-    "rasa.core.actions",
-    "rasa.nlu",
-    "rasa.shared.core.trackers",
-    "rasa.shared.nlu",
-    "rasa.engine",
-    "rasa.graph_components",
-    "rasa_sdk",
-)
-
-
-class NoMessageTextFilter(logging.Filter):
-    """Drops debug lines from loggers that carry message text, and redacts personal details from the rest."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.INFO and record.name.startswith(TEXT_LOGGERS):
-            return False
-        try:
-            message = record.getMessage()
-        except Exception:
-            return True
-        clean = redact(message)
-        if clean != message:
-            record.msg, record.args = clean, ()
-        return True
-
-
-_installed: List[NoMessageTextFilter] = []
-
-
-def _loggers() -> Iterable[logging.Logger]:
-    yield logging.getLogger()
-    for name in ("sanic.root", "sanic.error", "sanic.access", "rasa", "rasa_sdk", *TEXT_LOGGERS):
-        yield logging.getLogger(name)
-
-
-def install_log_filter() -> NoMessageTextFilter:
-    """Attach the filter to the root logger, Rasa's and Sanic's loggers and their handlers (once)."""
-    if _installed:
-        return _installed[0]
-    log_filter = NoMessageTextFilter()
-    for log in _loggers():
-        log.addFilter(log_filter)
-        for handler in log.handlers:
-            if log_filter not in handler.filters:
-                handler.addFilter(log_filter)
-    _installed.append(log_filter)
-    return log_filter

@@ -22,11 +22,11 @@ from typing import Any, Awaitable, Callable, Optional
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.answering import Reply, system_text
+from bot.answers.answering import Reply, system_text
+from bot.answers.routes import SITUATIONS
+from bot.answers.safety import render
 from bot.channels.rate_limit import ALLOW, RateLimiter
-from bot.privacy_api import _stores
-from bot.routes import SITUATIONS
-from bot.safety import render
+from bot.privacy.forget_channel import _stores
 from bot.tell_school import flow, mailer, words
 from bot.tell_school.settings import Limits, Smtp, profile
 from bot.tell_school.store import Chat, Store

@@ -11,7 +11,7 @@ from typing import Mapping
 
 import yaml
 
-from bot.content import CONTENT_DIR
+from bot.answers.content_library import CONTENT_DIR
 
 PROFILE_KEYS = {"enabled", "dsl_email", "hours"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

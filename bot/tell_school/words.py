@@ -8,8 +8,8 @@ import secrets
 
 import yaml
 
-from bot.audience import variant_key
-from bot.content import CONTENT_DIR, School, school, services
+from bot.answers.audience import variant_key
+from bot.answers.content_library import CONTENT_DIR, School, school, services
 from bot.tell_school.settings import profile
 
 PHRASE_WORDS = 4

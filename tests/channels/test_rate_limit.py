@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering import system_text
+from bot.answers.answering import system_text
 from bot.channels.rate_limit import ALLOW, CHAT_BURST, CHAT_PER_MINUTE, DROP, NOTIFY, RateLimiter
 
 

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from bot.answering import system_text
+from bot.answers.answering import system_text
 from bot.channels.rate_limit import CHAT_BURST
 from tests.conftest import reply_text
 from tests.e2e.test_bad_input_socketio import REPLY, Chat

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-NATIONS_FILE = Path(__file__).resolve().parent / "content" / "nations.yml"
+NATIONS_FILE = Path(__file__).resolve().parents[1] / "content" / "nations.yml"
 DEFAULT_NATION = "england"
 
 

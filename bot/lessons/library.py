@@ -1,7 +1,7 @@
 """Teacher lesson mode: read the lesson library and pick starters, scenarios and quiz rounds.
 
 Pure functions over the YAML in bot/content/lessons/ (no Rasa). Texts keep their placeholders
-({childline}, {dsl}); render them with `bot.content.render_text`. Every function returns copies,
+({childline}, {dsl}); render them with `bot.answers.content_library.render_text`. Every function returns copies,
 so a caller may change what it gets without touching the cached library.
 """
 
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.nations import nation_key, nations
+from bot.answers.nations import nation_key, nations
 
-LESSONS_DIR = Path(__file__).resolve().parent / "content" / "lessons"
+LESSONS_DIR = Path(__file__).resolve().parents[1] / "content" / "lessons"
 KEY_STAGES = ("ks2", "ks3", "ks4", "ks5")
 AREAS = ("consent", "relationships", "law", "help")
 NATIONS = tuple(nations())  # the nation keys, from bot/content/nations.yml

@@ -1,6 +1,6 @@
 """Render the safety answers in bot/content/safety.yml for a situation, audience and age band.
 
-The text is built here once, at build time, into domain.yml (see bot.domain), so that a disclosure is
+The text is built here once, at build time, into domain.yml (see bot.answers.domain), so that a disclosure is
 answered by the Rasa server alone, without the action server.
 """
 
@@ -10,8 +10,8 @@ import functools
 
 import yaml
 
-from bot.content import CONTENT_DIR, School, render_text, school, services
-from bot.routes import PUPIL_ALWAYS, routes
+from bot.answers.content_library import CONTENT_DIR, School, render_text, school, services
+from bot.answers.routes import PUPIL_ALWAYS, routes
 
 # Routes shown on a class screen while a lesson runs.
 LESSON_ROUTES = ("childline", "dsl", "trusted_adult", "police_emergency")

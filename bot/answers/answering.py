@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from bot.audience import variant_key
-from bot.content import CONTENT_DIR, School, answers, render_answer, render_text, school
+from bot.answers.audience import variant_key
+from bot.answers.content_library import CONTENT_DIR, School, answers, render_answer, render_text, school
 
 FALLBACK_ANSWER = "out_of_scope"
 UNSURE_ANSWER = "unsure"  # the classifiers were unsure: the likeliest topics as buttons (answers/general.yml)

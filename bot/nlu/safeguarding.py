@@ -22,8 +22,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-from bot.anchored_matcher import AnchoredMatcher
 from bot.nlu import textspeak
+from bot.nlu.anchored_matcher import AnchoredMatcher
 from bot.nlu.pipeline import entity_pipes
 
 __all__ = ["Hit", "Detector", "EverydayFrames", "MoneyDemands", "PatternError"]

@@ -12,9 +12,10 @@ import re
 
 import yaml
 
-from bot import lessons, quiz
-from bot.answering import Reply
-from bot.content import CONTENT_DIR, School, render_text, school
+from bot.answers.answering import Reply
+from bot.answers.content_library import CONTENT_DIR, School, render_text, school
+from bot.lessons import library as lessons
+from bot.lessons import quiz
 
 LESSON_INTENTS = {
     "lesson_starter",

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import yaml
 
-from bot.audience import DEFAULT_BAND, OPTIONAL_VARIANTS, VARIANT_KEYS, band_key, pick_variant
-from bot.nations import dsl_title, nation_key, nations
+from bot.answers.audience import DEFAULT_BAND, OPTIONAL_VARIANTS, VARIANT_KEYS, band_key, pick_variant
+from bot.answers.nations import dsl_title, nation_key, nations
 
-CONTENT_DIR = Path(__file__).resolve().parent / "content"
+CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"
 # The fields a school profile may have (school.yml); anything else is a typo that would be silently ignored.
 PROFILE_FIELDS = {"school_name", "nation", "dsl", "quick_exit_url", "retention_days", "default_band", "tell_school"}
 # `tell_school` (the route for messages to the DSL) is read and checked by bot/tell_school/settings.py.

@@ -1,9 +1,9 @@
 """Keep conversations only as long as the school says, and forget one on request.
 
-    python -m bot.retention purge [--days N] [--url URL]   delete conversations idle for more than N days
-    python -m bot.retention forget SENDER_ID [--url URL]    delete every stored event of one conversation
-    python -m bot.retention forget --phone NUMBER          ... of a WhatsApp or SMS number (07700 900123, +44...)
-    python -m bot.retention forget --telegram CHAT_ID      ... of a Telegram chat
+    python -m bot.privacy.retention purge [--days N] [--url URL]  delete conversations idle for more than N days
+    python -m bot.privacy.retention forget SENDER_ID [--url URL]   delete every stored event of one conversation
+    python -m bot.privacy.retention forget --phone NUMBER         ... of a WhatsApp or SMS number (07700 900123)
+    python -m bot.privacy.retention forget --telegram CHAT_ID     ... of a Telegram chat
 
 N defaults to `retention_days` in the school profile (30). `purge` deletes the messages sent to the DSL from the
 chat (bot/tell_school) after the same N days. The database is the SQL tracker store:
@@ -148,14 +148,16 @@ def purge_reports(engine: Engine, days: float) -> Tuple[int, int]:
 
 def default_days() -> int:
     """`retention_days` from the school profile."""
-    from bot.content import school
+    from bot.answers.content_library import school
 
     return school().retention_days
 
 
 def main(argv: list | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m bot.retention", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m bot.privacy.retention",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ap.add_argument("--url", help="SQLAlchemy URL of the tracker store (default: DB_* variables or TRACKER_DB)")
     sub = ap.add_subparsers(dest="command", required=True)
