@@ -13,8 +13,7 @@ import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from bot import yaml_files
 from bot.answers.audience import DEFAULT_BAND, OPTIONAL_VARIANTS, VARIANT_KEYS, band_key, pick_variant
 from bot.answers.nations import dsl_title, nation_key, nations
 
@@ -110,17 +109,12 @@ class Answer:
     nation_notes: dict = field(default_factory=dict)
 
 
-def _read(path: Path):
-    with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f)
-
-
 @functools.lru_cache(maxsize=None)
 def services() -> dict[str, Service]:
     """The services registry, by id."""
     known = {f for f in Service.__dataclass_fields__ if f not in ("id", "nations")}
     out = {}
-    for sid, raw in _read(CONTENT_DIR / "services.yml").items():
+    for sid, raw in yaml_files.load(CONTENT_DIR / "services.yml").items():
         fields = {
             k: (str(v or "") if k in ("phone", "text", "last_verified") else v) for k, v in raw.items() if k in known
         }
@@ -164,7 +158,7 @@ def school(path: str | None = None) -> School:
     """The school profile: SCHOOL_PROFILE if set, else the generic default. Refused with ProfileError if invalid."""
     path = path or os.environ.get("SCHOOL_PROFILE") or str(CONTENT_DIR / "school.yml")
     try:
-        return profile_from(_read(Path(path)))
+        return profile_from(yaml_files.load(path))
     except ValueError as e:
         raise ProfileError(f"school profile {path}: {e}") from None
 
@@ -174,7 +168,7 @@ def answers() -> dict[str, Answer]:
     """Every knowledge answer, by id (the intent it answers)."""
     out = {}
     for path in sorted((CONTENT_DIR / "answers").glob("*.yml")):
-        for raw in _read(path) or []:
+        for raw in yaml_files.load(path) or []:
             out[raw["id"]] = Answer(
                 id=raw["id"],
                 area=raw.get("area", ""),

@@ -17,11 +17,13 @@ slot mappings set it from each message's intent, so it too works without the act
 
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 
 import yaml
 
+from bot import yaml_files
 from bot.answers.answering import system_texts
 from bot.answers.content_library import School, render_text, school
 from bot.answers.routes import SITUATIONS
@@ -40,10 +42,9 @@ def nlu_intents(nlu_dir: Path = ROOT / "data" / "nlu") -> list[str]:
     """Every intent with training examples."""
     names = set()
     for path in sorted(nlu_dir.glob("*.yml")):
-        with open(path, encoding="utf-8") as f:
-            for block in (yaml.safe_load(f) or {}).get("nlu", []):
-                if "intent" in block:
-                    names.add(block["intent"])
+        for block in (yaml_files.load(path) or {}).get("nlu", []):
+            if "intent" in block:
+                names.add(block["intent"])
     return sorted(names)
 
 
@@ -115,8 +116,7 @@ def support_variants(key: str, profile: School) -> list[dict]:
 def build(profile: School | None = None) -> dict:
     """The whole domain as a dict."""
     profile = profile or school()
-    with open(BASE, encoding="utf-8") as f:
-        domain = yaml.safe_load(f)
+    domain = copy.deepcopy(yaml_files.load(BASE))  # changed below
     domain["intents"] = nlu_intents()
     domain["slots"]["support"] = support_slot(domain["intents"])
     responses = dict(domain.get("responses") or {})

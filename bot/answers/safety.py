@@ -6,10 +6,7 @@ answered by the Rasa server alone, without the action server.
 
 from __future__ import annotations
 
-import functools
-
-import yaml
-
+from bot import yaml_files
 from bot.answers.content_library import CONTENT_DIR, School, render_text, school, services
 from bot.answers.routes import PUPIL_ALWAYS, routes
 
@@ -19,11 +16,9 @@ LESSON_ROUTES = ("childline", "dsl", "trusted_adult", "police_emergency")
 BAND_AGE = {"u10": 10, "11_13": 12, "14_15": 15, "16_17": 17, "18plus": 18}
 
 
-@functools.lru_cache(maxsize=None)
 def library() -> dict:
     """The safety content file."""
-    with open(CONTENT_DIR / "safety.yml", encoding="utf-8") as f:
-        return yaml.safe_load(f)
+    return yaml_files.load(CONTENT_DIR / "safety.yml")
 
 
 def _pick(table: dict, audience: str, band: str | None):

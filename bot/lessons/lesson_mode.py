@@ -6,12 +6,10 @@ values. actions/lesson.py passes them to and from Rasa. The words are in bot/con
 
 from __future__ import annotations
 
-import functools
 import random
 import re
 
-import yaml
-
+from bot import yaml_files
 from bot.answers.answering import Reply
 from bot.answers.content_library import CONTENT_DIR, School, render_text, school
 from bot.lessons import library as lessons
@@ -30,11 +28,9 @@ LESSON_INTENTS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
 def chat() -> dict:
     """The chat words of lesson mode (chat.yml)."""
-    with open(CONTENT_DIR / "lessons" / "chat.yml", encoding="utf-8") as f:
-        return yaml.safe_load(f)
+    return yaml_files.load(CONTENT_DIR / "lessons" / "chat.yml")
 
 
 def _button(key: str, payload: str) -> tuple:

@@ -13,8 +13,7 @@ import random
 import re
 from pathlib import Path
 
-import yaml
-
+from bot import yaml_files
 from bot.answers.nations import nation_key, nations
 
 LESSONS_DIR = Path(__file__).resolve().parents[1] / "content" / "lessons"
@@ -26,8 +25,7 @@ QUIZ_MIN, QUIZ_MAX, QUIZ_DEFAULT = 5, 10, 8
 
 
 def _read(name: str):
-    with open(LESSONS_DIR / name, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+    return yaml_files.load(LESSONS_DIR / name)
 
 
 @functools.lru_cache(maxsize=None)

@@ -6,11 +6,9 @@ import functools
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Mapping
 
-import yaml
-
+from bot import yaml_files
 from bot.answers.content_library import CONTENT_DIR
 
 PROFILE_KEYS = {"enabled", "dsl_email", "hours"}
@@ -48,8 +46,7 @@ def profile_from(raw: dict | None) -> Profile:
 def profile(path: str | None = None) -> Profile:
     """The section of SCHOOL_PROFILE (else bot/content/school.yml); switched off when the profile has none."""
     path = path or os.environ.get("SCHOOL_PROFILE") or str(CONTENT_DIR / "school.yml")
-    with open(Path(path), encoding="utf-8") as f:
-        section = (yaml.safe_load(f) or {}).get("tell_school")
+    section = (yaml_files.load(path) or {}).get("tell_school")
     return Profile() if section is None else profile_from(section)
 
 
