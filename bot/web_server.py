@@ -24,6 +24,8 @@ import urllib.parse
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
+from bot.settings import settings
+
 PLACEHOLDER = "__RASA_URL__"
 INSIGHTS_PATHS = ("/insights", "/insights/")
 
@@ -226,7 +228,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    server = make_server(args.root, args.port, args.rasa_url, args.host, os.environ.get("RASA_TOKEN"))
+    server = make_server(args.root, args.port, args.rasa_url, args.host, settings().rasa_token or None)
     host, port = server.server_address[:2]
     print(f"Serving {args.root} on http://{host}:{port}/ (demo: http://{host}:{port}/demo/)", flush=True)
     try:

@@ -7,7 +7,6 @@ services registry and the school profile, so every number lives once, in service
 from __future__ import annotations
 
 import functools
-import os
 import re
 import string
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 from bot import yaml_files
 from bot.answers.audience import DEFAULT_BAND, OPTIONAL_VARIANTS, VARIANT_KEYS, band_key, pick_variant
 from bot.answers.nations import dsl_title, nation_key, nations
+from bot.settings import settings
 
 CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"
 # The fields a school profile may have (school.yml); anything else is a typo that would be silently ignored.
@@ -156,7 +156,7 @@ def profile_from(raw: dict) -> School:
 @functools.lru_cache(maxsize=None)
 def school(path: str | None = None) -> School:
     """The school profile: SCHOOL_PROFILE if set, else the generic default. Refused with ProfileError if invalid."""
-    path = path or os.environ.get("SCHOOL_PROFILE") or str(CONTENT_DIR / "school.yml")
+    path = path or settings().school_profile or str(CONTENT_DIR / "school.yml")
     try:
         return profile_from(yaml_files.load(path))
     except ValueError as e:
