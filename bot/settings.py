@@ -1,8 +1,9 @@
 """Every environment setting of the assistant in one place, each with its default: `settings()`.
 
 A field's environment variable is its name in capitals (`turn_timeout` is TURN_TIMEOUT); docs/configuration.md
-lists them all (a unit test checks). `Settings.from_env(env)` reads a mapping (tests pass their own);
-`settings()` reads the process's environment, once, and again only when one of the variables changes.
+lists them all (a unit test checks). `settings()` reads the process's environment, once, and again only when
+one of the variables changes; `settings(env)`, the same as `Settings.from_env(env)`, reads a mapping (tests
+pass their own).
 
 Numbers that are missing, not numbers or not positive fall back to their default (logged). With
 BOT_PRODUCTION=1, `from_env` refuses values that are unsafe in production (UnsafeSettings names each one):
@@ -131,8 +132,10 @@ def env_names() -> Tuple[str, ...]:
     return tuple(field.name.upper() for field in dataclasses.fields(Settings))
 
 
-def settings() -> Settings:
-    """The process's settings, read once and again only when one of the variables changes (tests set them)."""
+def settings(env: Optional[Mapping[str, str]] = None) -> Settings:
+    """The settings of `env`; without it the process's, read once and again only when a variable changes."""
+    if env is not None:
+        return Settings.from_env(env)
     return _cached(tuple(os.environ.get(name) for name in env_names()))
 
 

@@ -11,7 +11,7 @@ import hmac
 import re
 from typing import List, Mapping
 
-from bot.settings import Settings, settings
+from bot.settings import settings
 
 KEY_SETTING = "CONVERSATION_ID_KEY"
 _DIGITS = re.compile(r"\+?\d{6,15}")
@@ -19,7 +19,7 @@ _DIGITS = re.compile(r"\+?\d{6,15}")
 
 def id_key(env: Mapping[str, str] | None = None) -> str:
     """The key the channels hash ids with ("" when it is not set)."""
-    return (settings() if env is None else Settings.from_env(env)).conversation_id_key
+    return settings(env).conversation_id_key
 
 
 def _hash(key: str, value: str) -> str:

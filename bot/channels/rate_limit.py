@@ -56,13 +56,13 @@ class RateLimiter:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **kwargs) -> RateLimiter:
         """The messaging channels' limit: CHANNEL_RATE_LIMIT (a minute) and CHANNEL_RATE_BURST."""
-        found = settings() if env is None else Settings.from_env(env)
+        found = settings(env)
         return cls(per_minute=found.channel_rate_limit, burst=found.channel_rate_burst, **kwargs)
 
     @classmethod
     def for_chat(cls, env: Mapping[str, str] | None = None, **kwargs) -> RateLimiter:
         """The widget's limit (REST and socket.io): CHAT_RATE_LIMIT and CHAT_RATE_BURST."""
-        found = settings() if env is None else Settings.from_env(env)
+        found = settings(env)
         return cls(per_minute=found.chat_rate_limit, burst=found.chat_rate_burst, **kwargs)
 
     def __len__(self) -> int:

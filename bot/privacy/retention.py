@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
 from bot.channels import conversation_ids
-from bot.settings import Settings, settings
+from bot.settings import settings
 
 EVENTS = sa.table("events", sa.column("sender_id"), sa.column("timestamp"))
 DAY = 24 * 60 * 60
@@ -38,7 +38,7 @@ def database_url(url: str | None = None, env: dict | None = None) -> URL:
     """Where the conversations are: --url, else PostgreSQL from the DB_* variables, else the SQLite file."""
     if url:
         return make_url(url)
-    found = settings() if env is None else Settings.from_env(env)
+    found = settings(env)
     if found.db_host:
         return URL.create(
             "postgresql",
@@ -125,7 +125,7 @@ def forget_conversations(engine: Engine, sender_ids: List[str]) -> Tuple[int, in
 
 def ids_for(phone: str | None = None, telegram: str | None = None, env: Mapping[str, str] | None = None) -> List[str]:
     """The conversation ids a phone number or a Telegram chat id may be stored under (ValueError if unset or bad)."""
-    found = settings() if env is None else Settings.from_env(env)
+    found = settings(env)
     key = found.conversation_id_key
     if not key:
         raise ValueError(f"set {conversation_ids.KEY_SETTING} to the key the channels use")

@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import List, Mapping, Optional
 
-from bot.settings import Settings, settings
+from bot.settings import settings
 from bot.speedups._patch import RASA_VERSION
 
 logger = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ REGISTRY = (
 
 def enabled(env: Optional[Mapping[str, str]] = None) -> bool:
     """False when BOT_SPEEDUPS is 0 (or false, no, off): stock Rasa."""
-    return (settings() if env is None else Settings.from_env(env)).bot_speedups
+    return settings(env).bot_speedups
 
 
 def patch(entry: Speedup):

@@ -2,7 +2,7 @@
 
 A channel hands each message to `around(app, sender, text, address, turn)`, where `turn(text)` runs an ordinary
 Rasa turn and returns its messages (None when it failed). The REST channel does, and so do WhatsApp and
-Telegram (bot/channels/twilio.py `run_turn`), which pass their audience and show the buttons as numbered
+Telegram (bot/channels/messaging.py `run_turn`), which pass their audience and show the buttons as numbered
 options; there a typed "yes", "send it" or "no" picks an option too (flow.typed_choice):
 - a button of the route, and anything typed while the pupil writes their message or their reference phrase,
   is answered here and never reaches Rasa, so the report's text is never in the tracker store or its logs;

@@ -67,7 +67,7 @@ class Smtp:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Smtp:
-        found = settings() if env is None else Settings.from_env(env)
+        found = settings(env)
         tls, host = found.tell_school_smtp_tls, found.tell_school_smtp_host
         if tls not in TLS_MODES:
             raise ValueError(f"TELL_SCHOOL_SMTP_TLS: {tls!r}; use one of {', '.join(TLS_MODES)}")
@@ -100,7 +100,7 @@ class Limits:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Limits:
-        found = settings() if env is None else Settings.from_env(env)
+        found = settings(env)
         return cls(
             per_chat=found.tell_school_chat_limit,
             per_address=found.tell_school_address_limit,
@@ -110,9 +110,9 @@ class Limits:
 
 def dsl_token(env: Mapping[str, str] | None = None) -> str:
     """The DSL inbox page's password: TELL_SCHOOL_DSL_TOKEN (the page answers 503 without one)."""
-    return (settings() if env is None else Settings.from_env(env)).tell_school_dsl_token
+    return settings(env).tell_school_dsl_token
 
 
 def inbox_url(env: Mapping[str, str] | None = None) -> str:
     """Where the DSL opens the inbox page, for the email: TELL_SCHOOL_INBOX_URL (optional)."""
-    return (settings() if env is None else Settings.from_env(env)).tell_school_inbox_url
+    return settings(env).tell_school_inbox_url
