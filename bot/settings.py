@@ -18,7 +18,7 @@ import functools
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional, Tuple
+from typing import Any, Callable, List, Mapping, Optional, Tuple
 
 from bot.answers.audience import parse_audience
 
@@ -89,13 +89,13 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
         """The settings from `env`; UnsafeSettings when BOT_PRODUCTION is set and some are unsafe."""
         values = {field.name: _read(field, env) for field in dataclasses.fields(cls)}
-        settings = cls(**{name: value for name, value in values.items() if value is not _DEFAULT})
-        problems = settings.unsafe() if settings.bot_production else []
+        found = cls(**{name: value for name, value in values.items() if value is not _DEFAULT})
+        problems = found.unsafe() if found.bot_production else []
         if problems:
             raise UnsafeSettings("BOT_PRODUCTION is set and these settings are unsafe:\n- " + "\n- ".join(problems))
-        return settings
+        return found
 
-    def unsafe(self) -> list:
+    def unsafe(self) -> List[str]:
         """What would be unsafe in production, one line each (empty when nothing is)."""
         problems = []
         if unsafe_token(self.rasa_token):
@@ -123,6 +123,7 @@ def unsafe_token(token: str) -> bool:
 
 
 def wildcard_cors(origins: Tuple[str, ...]) -> bool:
+    """Whether CORS is open to every origin."""
     return "*" in origins
 
 
@@ -189,7 +190,13 @@ def _port(name: str, raw: Optional[str], default: Any) -> Any:
 
 
 def _db_port(name: str, raw: Optional[str], default: Any) -> Any:
-    return int(raw) if raw else _DEFAULT  # a bad port is an error, as Rasa's SQL tracker store would make it
+    """A bad port is an error (Rasa's SQL tracker store could not use it either), not the default."""
+    if not raw:
+        return _DEFAULT
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name}: {raw!r} is not a port number") from None
 
 
 def _url(name: str, raw: Optional[str], default: Any) -> Any:
