@@ -35,7 +35,7 @@ export TRACKER_DB ?= conversations.db
 DEB_PACKAGES := chromium postgresql redis-server nginx-light
 
 NLU_DATA   := $(shell find data -name '*.yml' 2>/dev/null)
-CONTENT    := $(shell find bot/content -name '*.yml' 2>/dev/null) bot/domain_base.yml
+CONTENT    := $(shell find bot/content -name '*.yml' 2>/dev/null) bot/answers/domain_base.yml
 BOT_CODE   := $(shell find bot -name '*.py' 2>/dev/null)
 
 .PHONY: run chat test quick-checks lint check-generated validate unit train story-test nlu-test e2e safety-stock \
@@ -82,9 +82,9 @@ $(SENTENCE_DIR)/model.safetensors: bot/nlu/sentence_model.py constraints.txt | s
 
 # The answers are rendered for the school profile (SCHOOL_PROFILE, else bot/content/school.yml, which is in
 # CONTENT), so a change to the school's own profile rebuilds them too.
-domain.yml data/rules/answers.yml &: $(CONTENT) $(SCHOOL_PROFILE) $(filter data/nlu/%,$(NLU_DATA)) bot/domain.py \
-		bot/safety.py bot/routes.py bot/content.py bot/audience.py bot/nations.py | setup
-	$(PY) -m bot.domain
+domain.yml data/rules/answers.yml &: $(CONTENT) $(SCHOOL_PROFILE) $(filter data/nlu/%,$(NLU_DATA)) \
+		$(filter bot/answers/%,$(BOT_CODE)) bot/lessons/lesson_mode.py | setup
+	$(PY) -m bot.answers.domain
 
 domain: domain.yml
 
@@ -108,7 +108,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 check-generated: setup
-	$(PY) -m bot.domain --check
+	$(PY) -m bot.answers.domain --check
 
 validate: setup
 	$(RASA) data validate --fail-on-warnings --quiet
@@ -161,11 +161,11 @@ bench: train system-deps $(BASELINE) $(VENV)/.bench-installed
 # Retention: delete conversations, and messages sent to the DSL, older than retention_days (bot/content/school.yml);
 # run daily from cron.
 purge: setup
-	$(PY) -m bot.retention purge
+	$(PY) -m bot.privacy.retention purge
 
 # Forget one conversation: make forget PHONE=<WhatsApp or SMS number>, TELEGRAM=<chat id> or SENDER=<conversation id>
 forget: setup
-	$(PY) -m bot.retention forget $(if $(PHONE),--phone "$(PHONE)",$(if $(TELEGRAM),--telegram "$(TELEGRAM)","$(SENDER)"))
+	$(PY) -m bot.privacy.retention forget $(if $(PHONE),--phone "$(PHONE)",$(if $(TELEGRAM),--telegram "$(TELEGRAM)","$(SENDER)"))
 
 # Anonymous topic insights for the DSL and RSHE lead (counts under 5 shown as <5; PRIVACY.md):
 #   make insights [FORMAT=md|csv|html] [WEEKS=12] [OUT=insights.html] [AGE_BANDS=1]
@@ -175,7 +175,7 @@ insights: setup
 
 # A printable lesson handout: make handout AREA=consent KS=ks3 [FORMAT=html]
 handout: setup
-	$(PY) -m bot.handout --area $(or $(AREA),consent) --key-stage $(or $(KS),ks3) --format $(or $(FORMAT),md)
+	$(PY) -m bot.lessons.handout --area $(or $(AREA),consent) --key-stage $(or $(KS),ks3) --format $(or $(FORMAT),md)
 
 clean:
 	rm -rf build models results

@@ -1,4 +1,4 @@
-"""action_answer: the knowledge answer for the last intent, picked and rendered by bot.answering."""
+"""action_answer: the knowledge answer for the last intent, picked and rendered by bot.answers.answering."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answering import READS_THE_PREVIOUS_QUESTION, answer, previous_question
+from bot.answers.answering import READS_THE_PREVIOUS_QUESTION, answer, previous_question
 
 
 class ActionAnswer(Action):

@@ -1,4 +1,4 @@
-"""action_lesson: lesson mode for teachers (starters, scenarios, quiz), decided by bot.lesson_mode."""
+"""action_lesson: lesson mode for teachers (starters, scenarios, quiz), decided by bot.lessons.lesson_mode."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.lesson_mode import respond
+from bot.lessons.lesson_mode import respond
 
 
 class ActionLesson(Action):

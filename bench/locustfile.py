@@ -22,7 +22,7 @@ import uuid
 from locust import FastHttpUser, constant, task
 
 from bench.conversations import load
-from bot.answering import system_text
+from bot.answers.answering import system_text
 
 CONVERSATIONS = load()
 TOKEN = os.environ.get("BENCH_TOKEN", "")

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import requests
 
+from bot.settings import UnsafeSettings, settings, unsafe_token, wildcard_cors
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -200,7 +202,7 @@ class Stack:
 
 def mail_catcher_env() -> dict:
     """Without an SMTP server (TELL_SCHOOL_SMTP_HOST), the DSL's emails go to a local catcher (bot/tell_school)."""
-    if os.environ.get("TELL_SCHOOL_SMTP_HOST"):
+    if settings().tell_school_smtp_host:
         return {}
     return {
         "TELL_SCHOOL_SMTP_HOST": "127.0.0.1",
@@ -209,21 +211,32 @@ def mail_catcher_env() -> dict:
     }
 
 
+def refuse_unsafe_arguments(token: str, cors: tuple) -> None:
+    """With BOT_PRODUCTION set, the token and origins given on the command line are checked as the settings are."""
+    if settings().bot_production and (unsafe_token(token) or wildcard_cors(cors)):
+        raise SystemExit("BOT_PRODUCTION is set: give your own --token (not change-me...) and no '*' in --cors")
+
+
 def main() -> int:
+    try:
+        settings()
+    except UnsafeSettings as error:
+        raise SystemExit(str(error)) from None
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rasa-port", type=int, default=5005)
     ap.add_argument("--action-port", type=int, default=5055)
     ap.add_argument("--web-port", type=int, default=8080)
-    ap.add_argument("--token", default=os.environ.get("RASA_TOKEN", "change-me"))
+    ap.add_argument("--token", default=settings().rasa_token or "change-me")
     ap.add_argument("--cors", nargs="*", default=[])
     args = ap.parse_args()
+    refuse_unsafe_arguments(args.token, tuple(args.cors))
     stack = Stack(
         args.rasa_port,
         args.action_port,
         token=args.token,
         web_port=args.web_port,
         cors=tuple(args.cors),
-        tracker_db=os.environ.get("TRACKER_DB", "conversations.db"),
+        tracker_db=settings().tracker_db,
         extra_env={**TUNED_ENV, **mail_catcher_env()},
     )
     stopping = False

@@ -24,6 +24,8 @@ import urllib.parse
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
+from bot.settings import settings
+
 PLACEHOLDER = "__RASA_URL__"
 INSIGHTS_PATHS = ("/insights", "/insights/")
 
@@ -150,10 +152,10 @@ class WidgetHandler(SimpleHTTPRequestHandler):
         if not hmac.compare_digest(given.encode("utf-8"), self.insights_token.encode("utf-8")):
             self.send_error(403, "Wrong token")
             return None
-        from bot.content import school
+        from bot.answers.content_library import school
         from bot.insights import insights, render
         from bot.insights.page import content_security_policy
-        from bot.retention import connect, database_url
+        from bot.privacy.retention import connect, database_url
 
         try:
             engine = connect(database_url())
@@ -226,7 +228,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    server = make_server(args.root, args.port, args.rasa_url, args.host, os.environ.get("RASA_TOKEN"))
+    server = make_server(args.root, args.port, args.rasa_url, args.host, settings().rasa_token or None)
     host, port = server.server_address[:2]
     print(f"Serving {args.root} on http://{host}:{port}/ (demo: http://{host}:{port}/demo/)", flush=True)
     try:

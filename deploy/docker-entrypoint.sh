@@ -28,7 +28,7 @@ case "$role" in
       --rasa-url "${PUBLIC_URL:?set PUBLIC_URL}" "$@"
     ;;
   purge | forget)
-    exec python -m bot.retention "$role" "$@"
+    exec python -m bot.privacy.retention "$role" "$@"
     ;;
   *)
     exec "$role" "$@"

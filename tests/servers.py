@@ -67,7 +67,7 @@ class PostgresCluster:
         return f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{self.db}"
 
     def env(self) -> dict:
-        """The DB_* variables that deploy/endpoints.postgres.yml and `bot.retention` read."""
+        """The DB_* variables that deploy/endpoints.postgres.yml and `bot.privacy.retention` read."""
         return {
             "DB_HOST": self.host,
             "DB_PORT": str(self.port),

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 from typing import List, Mapping
+
+from bot.settings import settings
 
 KEY_SETTING = "CONVERSATION_ID_KEY"
 _DIGITS = re.compile(r"\+?\d{6,15}")
@@ -18,8 +19,7 @@ _DIGITS = re.compile(r"\+?\d{6,15}")
 
 def id_key(env: Mapping[str, str] | None = None) -> str:
     """The key the channels hash ids with ("" when it is not set)."""
-    env = os.environ if env is None else env
-    return env.get(KEY_SETTING, "").strip()
+    return settings(env).conversation_id_key
 
 
 def _hash(key: str, value: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.audience import parse_age, parse_audience
+from bot.answers.audience import parse_age, parse_audience
 
 MAX_TEXT = 2000  # characters a person can reasonably type in one message
 MAX_SENDER = 128

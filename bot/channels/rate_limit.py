@@ -7,28 +7,25 @@ whole (docs/scaling.md). Over the limit:
   then nothing until the bucket has a token again, since every reply there is a paid message;
 - the widget's channels (REST, socket.io) answer every refused message with `chat_rate_limited`.
 
-Pure, with an injectable clock. Settings: `<PREFIX>_RATE_LIMIT` (messages a minute) and `<PREFIX>_RATE_BURST`,
-CHANNEL_ for the messaging channels and CHAT_ for the widget's.
+Pure, with an injectable clock. Settings (bot/settings.py): CHANNEL_RATE_LIMIT (messages a minute) and
+CHANNEL_RATE_BURST for the messaging channels, CHAT_RATE_LIMIT and CHAT_RATE_BURST for the widget's.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Mapping
+
+from bot.settings import Settings, settings
 
 logger = logging.getLogger(__name__)
 
 ALLOW = "allow"  # answer the message
 NOTIFY = "notify"  # over the limit: send the polite limit reply, once
 DROP = "drop"  # over the limit and already told: send nothing
-
-DEFAULT_PER_MINUTE = 10  # messaging channels: a parent types a few messages a minute
-CHAT_PER_MINUTE = 30  # the widget: a pupil clicking through quiz buttons stays far below this
-CHAT_BURST = 20
 
 
 @dataclass
@@ -43,7 +40,7 @@ class RateLimiter:
 
     def __init__(
         self,
-        per_minute: float = DEFAULT_PER_MINUTE,
+        per_minute: float = Settings.channel_rate_limit,
         burst: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         max_senders: int = 10000,
@@ -57,25 +54,16 @@ class RateLimiter:
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
 
     @classmethod
-    def from_env(
-        cls,
-        env: Mapping[str, str] | None = None,
-        prefix: str = "CHANNEL",
-        per_minute: float = DEFAULT_PER_MINUTE,
-        burst: float | None = None,
-        **kwargs,
-    ) -> RateLimiter:
-        """Settings from <prefix>_RATE_LIMIT (a minute) and <prefix>_RATE_BURST; bad values use the defaults."""
-        env = os.environ if env is None else env
-        limit, burst_name = f"{prefix}_RATE_LIMIT", f"{prefix}_RATE_BURST"
-        per_minute = _positive(env.get(limit), limit) or per_minute
-        burst = _positive(env.get(burst_name), burst_name) or burst
-        return cls(per_minute=per_minute, burst=burst, **kwargs)
+    def from_env(cls, env: Mapping[str, str] | None = None, **kwargs) -> RateLimiter:
+        """The messaging channels' limit: CHANNEL_RATE_LIMIT (a minute) and CHANNEL_RATE_BURST."""
+        found = settings(env)
+        return cls(per_minute=found.channel_rate_limit, burst=found.channel_rate_burst, **kwargs)
 
     @classmethod
     def for_chat(cls, env: Mapping[str, str] | None = None, **kwargs) -> RateLimiter:
         """The widget's limit (REST and socket.io): CHAT_RATE_LIMIT and CHAT_RATE_BURST."""
-        return cls.from_env(env, prefix="CHAT", per_minute=CHAT_PER_MINUTE, burst=CHAT_BURST, **kwargs)
+        found = settings(env)
+        return cls(per_minute=found.chat_rate_limit, burst=found.chat_rate_burst, **kwargs)
 
     def __len__(self) -> int:
         return len(self._buckets)
@@ -100,17 +88,3 @@ class RateLimiter:
             return DROP
         bucket.notified = True
         return NOTIFY
-
-
-def _positive(value: str | None, name: str) -> float | None:
-    """A positive number from a setting, or None (logged) when it is missing or not one."""
-    if value is None or not str(value).strip():
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        number = 0
-    if number <= 0:
-        logger.warning("%s must be a positive number; using the default", name)
-        return None
-    return number

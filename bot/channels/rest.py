@@ -24,7 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.answering import system_text
+from bot.answers.answering import system_text
 from bot.channels.input_checks import BadInput, clean_metadata, clean_sender, clean_text
 from bot.channels.rate_limit import ALLOW, RateLimiter
 from bot.channels.turns import guarded_turn

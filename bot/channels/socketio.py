@@ -21,7 +21,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from bot.answering import system_text
+from bot.answers.answering import system_text
 from bot.channels.input_checks import BadInput, clean_metadata, clean_sender, clean_text
 from bot.channels.rate_limit import ALLOW, RateLimiter
 from bot.channels.turns import guarded_turn

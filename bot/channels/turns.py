@@ -21,40 +21,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import weakref
 from contextvars import ContextVar
 from typing import Any, Awaitable, Callable, List, Optional
 
 from rasa.core.channels.channel import UserMessage
 
+from bot.settings import settings
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_TURN_TIMEOUT = 20.0
-DEFAULT_TURN_CONCURRENCY = 2
 SLOT_SECONDS = 1.0
 
 # The tracker store's failures during the running turn (None outside a guarded turn).
 _store_failures: ContextVar[Optional[List[str]]] = ContextVar("store_failures", default=None)
 
 
-def _positive_setting(name: str, default: Any, kind: Callable[[str], Any]) -> Any:
-    """The environment variable as a positive number of `kind`, or the default when unset or unusable."""
-    try:
-        value = kind(os.environ.get(name) or default)
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
 def turn_timeout() -> float:
     """Seconds a turn may take before the person gets the apology: TURN_TIMEOUT, 20 by default."""
-    return _positive_setting("TURN_TIMEOUT", DEFAULT_TURN_TIMEOUT, float)
+    return settings().turn_timeout
 
 
 def turn_concurrency() -> int:
     """How many turns one server works on at once: TURN_CONCURRENCY, 2 by default."""
-    return _positive_setting("TURN_CONCURRENCY", DEFAULT_TURN_CONCURRENCY, int)
+    return settings().turn_concurrency
 
 
 _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()

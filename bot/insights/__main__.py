@@ -12,13 +12,13 @@ from bot.insights.report import AGE_BAND_NOTES
 
 
 def school_name() -> str:
-    from bot.content import school
+    from bot.answers.content_library import school
 
     return school().name
 
 
 def main(argv: list | None = None) -> int:
-    from bot.retention import connect, database_url
+    from bot.privacy.retention import connect, database_url
 
     ap = argparse.ArgumentParser(
         prog="python -m bot.insights",

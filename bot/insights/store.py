@@ -21,7 +21,7 @@ import pytz
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from bot.audience import AGE_BANDS, AUDIENCES
+from bot.answers.audience import AGE_BANDS, AUDIENCES
 from bot.insights.topics import Families, families
 
 # A cell: (ISO week "2026-W49", audience or "unknown", pupil age band or "", topic family id).

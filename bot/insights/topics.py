@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Tuple
 
-import yaml
+from bot import yaml_files
 
 FAMILIES_FILE = Path(__file__).with_name("families.yml")
 
@@ -67,5 +67,4 @@ def parse(data: dict) -> Families:
 @functools.lru_cache(maxsize=None)
 def families(path: str | None = None) -> Families:
     """The families file (bot/insights/families.yml unless another path is given)."""
-    with open(path or FAMILIES_FILE, encoding="utf-8") as handle:
-        return parse(yaml.safe_load(handle) or {})
+    return parse(yaml_files.load(path or FAMILIES_FILE) or {})

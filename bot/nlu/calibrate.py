@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from pathlib import Path
 
-import yaml
-
+from bot import yaml_files
 from bot.nlu.components import DIET_RANKING, DISCLOSURE_PREFIX, FALLBACK_INTENT
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
@@ -74,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--harmless", nargs="+", required=True)
     parser.add_argument("--disclosures", nargs="+", required=True)
     args = parser.parse_args(argv)
-    load = lambda paths: [c for p in paths for c in yaml.safe_load(Path(p).read_text(encoding="utf-8"))]  # noqa: E731
+    load = lambda paths: [case for path in paths for case in yaml_files.load(path)]  # noqa: E731
     harmless, disclosures = load(args.harmless), load(args.disclosures)
     asyncio.set_event_loop(asyncio.new_event_loop())
     h_msgs, d_msgs = _messages(args.model, harmless), _messages(args.model, disclosures)

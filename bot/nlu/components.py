@@ -18,7 +18,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.audience import age_band, parse_age, parse_audience
+from bot.answers.audience import age_band, parse_age, parse_audience
 
 logger = logging.getLogger(__name__)
 
@@ -162,21 +162,21 @@ class SafeguardingDetector(GraphComponent):
 
     def _detector_for(self, model: SpacyModel):
         if self._detector is None:
-            from bot.safeguarding import Detector
+            from bot.nlu.safeguarding import Detector
 
             self._detector = Detector.from_file(model.model, Path(self._config["patterns"]))
         return self._detector
 
     def _frames_for(self, model: SpacyModel):
         if self._frames is None:
-            from bot.safeguarding import EverydayFrames
+            from bot.nlu.safeguarding import EverydayFrames
 
             self._frames = EverydayFrames.from_file(model.model, Path(self._config["everyday_frames"]))
         return self._frames
 
     def _money_for(self, model: SpacyModel):
         if self._money is None:
-            from bot.safeguarding import MoneyDemands
+            from bot.nlu.safeguarding import MoneyDemands
 
             self._money = MoneyDemands.from_file(model.model, Path(self._config["money_demands"]))
         return self._money

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import spacy
-import yaml
 
+from bot import yaml_files
 from bot.nlu import textspeak
 
 PATTERNS = Path(__file__).resolve().parent / "entity_patterns.yml"
@@ -34,8 +34,7 @@ def entity_pipes(nlp: spacy.language.Language) -> list[str]:
 
 def ruler_patterns(path: Path = PATTERNS) -> list[dict]:
     """The entity-ruler patterns from the data file: token lists stay token patterns, strings are phrases."""
-    with open(path, encoding="utf-8") as f:
-        by_label = yaml.safe_load(f)
+    by_label = yaml_files.load(path)
     return [
         {"label": label, "pattern": pattern, "id": f"{label}-{i}"}
         for label, patterns in by_label.items()

@@ -12,8 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, List
 
-import yaml
 from spacy.tokens import Doc
+
+from bot import yaml_files
 
 TABLE = Path(__file__).resolve().parent / "textspeak.yml"
 
@@ -21,8 +22,7 @@ TABLE = Path(__file__).resolve().parent / "textspeak.yml"
 @lru_cache(maxsize=4)
 def spellings(path: Path = TABLE) -> Dict[str, str]:
     """The table: text-speak token -> standard English words."""
-    with open(path, encoding="utf-8") as f:
-        return dict(yaml.safe_load(f)["spellings"])
+    return dict(yaml_files.load(path)["spellings"])
 
 
 def ruler_patterns(table: Dict[str, str], lemma_of: Callable[[str], str]) -> List[dict]:

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 from dataclasses import dataclass
 from typing import List, Mapping, Optional
 
+from bot.settings import settings
 from bot.speedups._patch import RASA_VERSION
 
 logger = logging.getLogger(__name__)
@@ -123,8 +123,7 @@ REGISTRY = (
 
 def enabled(env: Optional[Mapping[str, str]] = None) -> bool:
     """False when BOT_SPEEDUPS is 0 (or false, no, off): stock Rasa."""
-    env = os.environ if env is None else env
-    return env.get(SWITCH, "1").strip().lower() not in ("0", "false", "no", "off")
+    return settings(env).bot_speedups
 
 
 def patch(entry: Speedup):

@@ -2,7 +2,7 @@
 
 A channel hands each message to `around(app, sender, text, address, turn)`, where `turn(text)` runs an ordinary
 Rasa turn and returns its messages (None when it failed). The REST channel does, and so do WhatsApp and
-Telegram (bot/channels/twilio.py `run_turn`), which pass their audience and show the buttons as numbered
+Telegram (bot/channels/messaging.py `run_turn`), which pass their audience and show the buttons as numbered
 options; there a typed "yes", "send it" or "no" picks an option too (flow.typed_choice):
 - a button of the route, and anything typed while the pupil writes their message or their reference phrase,
   is answered here and never reaches Rasa, so the report's text is never in the tracker store or its logs;
@@ -22,11 +22,11 @@ from typing import Any, Awaitable, Callable, Optional
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.answering import Reply, system_text
+from bot.answers.answering import Reply, system_text
+from bot.answers.routes import SITUATIONS
+from bot.answers.safety import render
 from bot.channels.rate_limit import ALLOW, RateLimiter
-from bot.privacy_api import _stores
-from bot.routes import SITUATIONS
-from bot.safety import render
+from bot.privacy.forget_channel import _stores
 from bot.tell_school import flow, mailer, words
 from bot.tell_school.settings import Limits, Smtp, profile
 from bot.tell_school.store import Chat, Store

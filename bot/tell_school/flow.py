@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.answering import Reply
+from bot.answers.answering import Reply
 from bot.tell_school.store import Chat
 from bot.tell_school.words import button, library, say
 

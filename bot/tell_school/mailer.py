@@ -14,7 +14,7 @@ import time
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from bot.content import School, school
+from bot.answers.content_library import School, school
 from bot.tell_school import words
 from bot.tell_school.settings import Smtp, inbox_url, profile
 

@@ -134,7 +134,7 @@ class TellSchoolPages(InputChannel):
         return "tell_school"
 
     def url_prefix(self) -> str:
-        return "/"  # absolute routes, as in bot/privacy_api.py
+        return "/"  # absolute routes, as in bot/privacy/forget_channel.py
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)

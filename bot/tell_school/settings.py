@@ -1,22 +1,22 @@
-"""Settings of the route to school: the school profile's `tell_school` section and TELL_SCHOOL_* variables."""
+"""Settings of the route to school: the school profile's `tell_school` section, and the TELL_SCHOOL_* variables
+(read by bot/settings.py) checked and grouped for the mailer and the chat."""
 
 from __future__ import annotations
 
 import functools
-import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Mapping
 
-import yaml
-
-from bot.content import CONTENT_DIR
+from bot import yaml_files
+from bot.answers.content_library import CONTENT_DIR
+from bot.settings import Settings, settings
 
 PROFILE_KEYS = {"enabled", "dsl_email", "hours"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TLS_MODES = ("starttls", "tls", "none")
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+TLS_PORT, STARTTLS_PORT = 465, 587  # TELL_SCHOOL_SMTP_PORT's default: by TELL_SCHOOL_SMTP_TLS
 
 
 @dataclass(frozen=True)
@@ -47,18 +47,9 @@ def profile_from(raw: dict | None) -> Profile:
 @functools.lru_cache(maxsize=None)
 def profile(path: str | None = None) -> Profile:
     """The section of SCHOOL_PROFILE (else bot/content/school.yml); switched off when the profile has none."""
-    path = path or os.environ.get("SCHOOL_PROFILE") or str(CONTENT_DIR / "school.yml")
-    with open(Path(path), encoding="utf-8") as f:
-        section = (yaml.safe_load(f) or {}).get("tell_school")
+    path = path or settings().school_profile or str(CONTENT_DIR / "school.yml")
+    section = (yaml_files.load(path) or {}).get("tell_school")
     return Profile() if section is None else profile_from(section)
-
-
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
-    try:
-        value = float(env.get(name) or default)
-    except ValueError:
-        return default
-    return value if value > 0 else default
 
 
 @dataclass(frozen=True)
@@ -66,32 +57,31 @@ class Smtp:
     """The school's SMTP server: TELL_SCHOOL_SMTP_HOST, _PORT, _TLS, _USER, _PASSWORD, _FROM, _CA_FILE, _TIMEOUT."""
 
     host: str = ""
-    port: int = 587
-    tls: str = "starttls"
+    port: int = STARTTLS_PORT
+    tls: str = Settings.tell_school_smtp_tls
     user: str = ""
     password: str = ""
     sender: str = ""
     ca_file: str = ""
-    timeout: float = 10.0
+    timeout: float = Settings.tell_school_smtp_timeout
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Smtp:
-        env = os.environ if env is None else env
-        tls = (env.get("TELL_SCHOOL_SMTP_TLS") or "starttls").strip().lower()
+        found = settings(env)
+        tls, host = found.tell_school_smtp_tls, found.tell_school_smtp_host
         if tls not in TLS_MODES:
             raise ValueError(f"TELL_SCHOOL_SMTP_TLS: {tls!r}; use one of {', '.join(TLS_MODES)}")
-        host = (env.get("TELL_SCHOOL_SMTP_HOST") or "").strip()
         if tls == "none" and host and host not in LOOPBACK:
             raise ValueError("TELL_SCHOOL_SMTP_TLS=none is only allowed for a mail server on this machine (loopback)")
         return cls(
             host=host,
-            port=int(_number(env, "TELL_SCHOOL_SMTP_PORT", 465 if tls == "tls" else 587)),
+            port=found.tell_school_smtp_port or (TLS_PORT if tls == "tls" else STARTTLS_PORT),
             tls=tls,
-            user=env.get("TELL_SCHOOL_SMTP_USER") or "",
-            password=env.get("TELL_SCHOOL_SMTP_PASSWORD") or "",
-            sender=(env.get("TELL_SCHOOL_SMTP_FROM") or "").strip(),
-            ca_file=(env.get("TELL_SCHOOL_SMTP_CA_FILE") or "").strip(),
-            timeout=_number(env, "TELL_SCHOOL_SMTP_TIMEOUT", 10.0),
+            user=found.tell_school_smtp_user,
+            password=found.tell_school_smtp_password,
+            sender=found.tell_school_smtp_from,
+            ca_file=found.tell_school_smtp_ca_file,
+            timeout=found.tell_school_smtp_timeout,
         )
 
     @property
@@ -104,27 +94,25 @@ class Limits:
     """How many reports an hour one conversation (TELL_SCHOOL_CHAT_LIMIT, 3) and one address
     (TELL_SCHOOL_ADDRESS_LIMIT, 10) may send, and how many phrases an address may try (TELL_SCHOOL_LOOKUP_LIMIT, 30)."""
 
-    per_chat: float = 3
-    per_address: float = 10
-    lookups: float = 30
+    per_chat: float = Settings.tell_school_chat_limit
+    per_address: float = Settings.tell_school_address_limit
+    lookups: float = Settings.tell_school_lookup_limit
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Limits:
-        env = os.environ if env is None else env
+        found = settings(env)
         return cls(
-            per_chat=_number(env, "TELL_SCHOOL_CHAT_LIMIT", cls.per_chat),
-            per_address=_number(env, "TELL_SCHOOL_ADDRESS_LIMIT", cls.per_address),
-            lookups=_number(env, "TELL_SCHOOL_LOOKUP_LIMIT", cls.lookups),
+            per_chat=found.tell_school_chat_limit,
+            per_address=found.tell_school_address_limit,
+            lookups=found.tell_school_lookup_limit,
         )
 
 
 def dsl_token(env: Mapping[str, str] | None = None) -> str:
     """The DSL inbox page's password: TELL_SCHOOL_DSL_TOKEN (the page answers 503 without one)."""
-    env = os.environ if env is None else env
-    return (env.get("TELL_SCHOOL_DSL_TOKEN") or "").strip()
+    return settings(env).tell_school_dsl_token
 
 
 def inbox_url(env: Mapping[str, str] | None = None) -> str:
     """Where the DSL opens the inbox page, for the email: TELL_SCHOOL_INBOX_URL (optional)."""
-    env = os.environ if env is None else env
-    return (env.get("TELL_SCHOOL_INBOX_URL") or "").strip()
+    return settings(env).tell_school_inbox_url

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import secrets
 
-import yaml
-
-from bot.audience import variant_key
-from bot.content import CONTENT_DIR, School, school, services
+from bot import yaml_files
+from bot.answers.audience import variant_key
+from bot.answers.content_library import CONTENT_DIR, School, school, services
 from bot.tell_school.settings import profile
 
 PHRASE_WORDS = 4
 _WORD = re.compile(r"[a-z]+")
 
 
-@functools.lru_cache(maxsize=None)
 def library() -> dict:
     """The content file."""
-    with open(CONTENT_DIR / "tell_school.yml", encoding="utf-8") as f:
-        return yaml.safe_load(f)
+    return yaml_files.load(CONTENT_DIR / "tell_school.yml")
 
 
 def reader(audience: str | None, band: str | None, default_band: str | None = None) -> str:

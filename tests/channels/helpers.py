@@ -134,7 +134,7 @@ def stored_events(stack, sender: str) -> int:
 
 def parent_answer_id(text: str) -> str | None:
     """The content entry whose parent variant a reply starts with, or None."""
-    from bot.content import answers, render_answer
+    from bot.answers.content_library import answers, render_answer
 
     found = [aid for aid in answers() if text.startswith(render_answer(aid, "parent"))]
     return max(found, key=lambda aid: len(render_answer(aid, "parent"))) if found else None

@@ -9,11 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from bot.answering import follow_up_buttons, system_text, system_texts
+from bot.answers.answering import follow_up_buttons, system_text, system_texts
+from bot.answers.safety import render_media
 from bot.channels.conversation_ids import telegram_id
 from bot.channels.plain_text import TELEGRAM_LIMIT
 from bot.channels.telegram import SECRET_HEADER
-from bot.safety import render_media
 from tests.channels.helpers import fits, parent_answer_id, stored_events, telegram_update, user_events
 from tests.conftest import TELEGRAM
 

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from bot.answering import follow_up_buttons, system_text
+from bot.answers.answering import follow_up_buttons, system_text
+from bot.answers.safety import render_media
 from bot.channels.conversation_ids import twilio_id
 from bot.channels.plain_text import TWILIO_LIMIT
-from bot.safety import render_media
 from tests.channels.helpers import (
     fits,
     new_number,
@@ -148,7 +148,7 @@ def test_forget_by_phone_number_deletes_the_conversation(stack, fake_twilio):
     assert stored_events(stack, sender) > 0
     national = "0" + number.removeprefix("whatsapp:+44")
     url = f"sqlite:///{stack.tracker_db}"
-    command = [sys.executable, "-m", "bot.retention", "--url", url, "forget", "--phone", national]
+    command = [sys.executable, "-m", "bot.privacy.retention", "--url", url, "forget", "--phone", national]
     done = subprocess.run(
         command, cwd=ROOT, env=base_env(CONVERSATION_ID_KEY=KEY), capture_output=True, text=True, timeout=120
     )

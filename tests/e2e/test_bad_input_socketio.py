@@ -12,7 +12,7 @@ import pytest
 import requests
 import socketio
 
-from bot.answering import system_text
+from bot.answers.answering import system_text
 
 SESSION = "sio-bad-" + uuid.uuid4().hex[:8]
 REPLY, REJECTED = "bot_uttered", "input_rejected"

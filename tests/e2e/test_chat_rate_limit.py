@@ -12,11 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from bot.answering import system_text
-from bot.channels.rate_limit import CHAT_BURST
+from bot.answers.answering import system_text
+from bot.settings import Settings
 from tests.conftest import reply_text
 from tests.e2e.test_bad_input_socketio import REPLY, Chat
 
+CHAT_BURST = int(Settings.chat_rate_burst)  # the servers run with the default
 FLOOD = CHAT_BURST + 10
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import answers, render_answer, school
+from bot.answers.content_library import answers, render_answer, school
 from tests.conftest import reply_text, run_converse
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ import uuid
 import pytest
 import requests
 
-from bot.answering import system_text
+from bot.answers.answering import system_text
 from bot.serve import Stack
 from tests.conftest import private_stack, reply_text
 from tests.fakes import StallingActionServer

@@ -129,7 +129,7 @@ def test_conversations_then_csv_then_purge_then_csv(backend):
     assert "illegal" not in text and "nudes" not in text
 
     # `make purge` with a retention of 0 days: every conversation is deleted, the counts stay
-    purged = run("bot.retention", "purge", "--days", "0", env=env)
+    purged = run("bot.privacy.retention", "purge", "--days", "0", env=env)
     assert f"purged {len(senders)} conversation(s)" in purged
     assert stored_events() == 0
     after, _ = insights_csv(env)

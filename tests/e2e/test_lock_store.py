@@ -1,4 +1,4 @@
-"""The atomic Redis lock store (bot/locks.py) on a real Redis: one turn at a time per conversation, in
+"""The atomic Redis lock store (bot/privacy/lock_store.py) on a real Redis: one turn at a time per conversation, in
 arrival order, across two stores (two Rasa servers), expired tickets skipped, two round trips a turn."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from rasa.core.lock_store import LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.locks import AtomicRedisLockStore
+from bot.privacy.lock_store import AtomicRedisLockStore
 from tests.servers import RedisServer
 
 
@@ -23,7 +23,9 @@ def redis_server():
 def _store(server, prefix="school"):
     """Made as Rasa makes it from endpoints.yml (deploy/endpoints.scale.yml's keys)."""
     settings = {"port": str(server.port), "db": "0", "password": "", "key_prefix": prefix}
-    return LockStore.create(EndpointConfig(url=server.host, type="bot.locks.AtomicRedisLockStore", **settings))
+    return LockStore.create(
+        EndpointConfig(url=server.host, type="bot.privacy.lock_store.AtomicRedisLockStore", **settings)
+    )
 
 
 def test_endpoints_config_makes_our_store(redis_server):

@@ -37,7 +37,7 @@ def postgres():
 def pg_store(postgres):
     from rasa.shared.core.domain import Domain
 
-    from bot.privacy import RedactingTrackerStore
+    from bot.privacy.tracker_store import RedactingTrackerStore
 
     store = RedactingTrackerStore(
         domain=Domain.empty(),
@@ -88,7 +88,7 @@ def test_deploy_endpoints_file_makes_the_redacting_store(db_env):
     from rasa.core.tracker_store import TrackerStore
     from rasa.utils.endpoints import read_endpoint_config
 
-    from bot.privacy import RedactingTrackerStore
+    from bot.privacy.tracker_store import RedactingTrackerStore
 
     config = read_endpoint_config(str(ROOT / "deploy" / "endpoints.postgres.yml"), "tracker_store")
     store = TrackerStore.create(config)
@@ -100,7 +100,7 @@ def test_deploy_endpoints_file_makes_the_redacting_store(db_env):
 
 
 def test_retention_command_with_db_variables(db_env, pg_store, capsys):
-    from bot.retention import main
+    from bot.privacy.retention import main
 
     now = time.time()
     old, new = f"old-{uuid.uuid4().hex}", f"new-{uuid.uuid4().hex}"

@@ -109,7 +109,7 @@ def test_retention_forget_command_deletes_one_conversation(stack):
     send(stack, "hello", gone, {"audience": "parent"})
     assert stored_rows(stack, gone) and stored_rows(stack, keep)
     done = subprocess.run(
-        [sys.executable, "-m", "bot.retention", "forget", gone],
+        [sys.executable, "-m", "bot.privacy.retention", "forget", gone],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -124,10 +124,12 @@ def test_retention_forget_command_deletes_one_conversation(stack):
 
 def _forget_channel_registered() -> bool:
     text = (ROOT / "credentials.yml").read_text()
-    return any(line.split("#")[0].strip() == "bot.privacy_api.ForgetChannel:" for line in text.splitlines())
+    return any(line.split("#")[0].strip() == "bot.privacy.forget_channel.ForgetChannel:" for line in text.splitlines())
 
 
-@pytest.mark.skipif(not _forget_channel_registered(), reason="bot.privacy_api.ForgetChannel is not in credentials.yml")
+@pytest.mark.skipif(
+    not _forget_channel_registered(), reason="bot.privacy.forget_channel.ForgetChannel is not in credentials.yml"
+)
 @pytest.mark.parametrize("path", ["/privacy/forget", "/webhooks/privacy/forget"])
 def test_quick_exit_forget_endpoint(stack, path):
     sender = "privacy-exit-" + uuid.uuid4().hex

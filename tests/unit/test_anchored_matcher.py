@@ -9,8 +9,8 @@ import spacy
 import yaml
 from spacy.matcher import Matcher
 
-from bot.anchored_matcher import AnchoredMatcher
-from bot.safeguarding import _flatten, _patterns
+from bot.nlu.anchored_matcher import AnchoredMatcher
+from bot.nlu.safeguarding import _flatten, _patterns
 
 ROOT = Path(__file__).resolve().parents[2]
 PATTERNS = ROOT / "bot" / "nlu" / "safeguarding_patterns.yml"

@@ -1,9 +1,9 @@
-"""bot.answering: when someone says who they are after a question, the question is answered again for them."""
+"""bot.answers.answering: when someone says who they are after a question, the question is answered again for them."""
 
 from __future__ import annotations
 
-from bot.answering import answer, previous_question, system_texts
-from bot.content import render_answer, school
+from bot.answers.answering import answer, previous_question, system_texts
+from bot.answers.content_library import render_answer, school
 
 
 def _user(intent: str) -> dict:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.audience import age_band, band_key, parse_age, parse_audience, pick_variant, variant_key
+from bot.answers.audience import age_band, band_key, parse_age, parse_audience, pick_variant, variant_key
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,11 @@ import pytest
 import textstat
 import yaml
 
-from bot.audience import VARIANT_KEYS
-from bot.content import School, answers, render_answer, render_text, services, validate
-from bot.domain import nlu_intents
-from bot.lesson_mode import LESSON_INTENTS
-from bot.nations import nations
+from bot.answers.audience import VARIANT_KEYS
+from bot.answers.content_library import School, answers, render_answer, render_text, services, validate
+from bot.answers.domain import nlu_intents
+from bot.answers.nations import nations
+from bot.lessons.lesson_mode import LESSON_INTENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 # The Flesch-Kincaid grade each reader's text must stay within.

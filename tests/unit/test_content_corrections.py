@@ -8,12 +8,12 @@ import re
 import pytest
 import textstat
 
-from bot import lessons
-from bot.audience import OPTIONAL_VARIANTS, VARIANT_KEYS
-from bot.content import School, answers, nation_note, render_answer, render_text, services
-from bot.nations import nations
-from bot.routes import SITUATIONS
-from bot.safety import bands_for_pupils, library, render
+from bot.answers.audience import OPTIONAL_VARIANTS, VARIANT_KEYS
+from bot.answers.content_library import School, answers, nation_note, render_answer, render_text, services
+from bot.answers.nations import nations
+from bot.answers.routes import SITUATIONS
+from bot.answers.safety import bands_for_pupils, library, render
+from bot.lessons import library as lessons
 from tests.unit.test_content import GRADE_LIMIT
 
 KEYS = [*VARIANT_KEYS, *OPTIONAL_VARIANTS]

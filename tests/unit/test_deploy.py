@@ -41,11 +41,13 @@ def test_every_deploy_yaml_parses(path):
 
 def test_scale_endpoints_share_state_between_processes():
     endpoints = load_all(ENDPOINTS)[0]
-    assert endpoints["tracker_store"]["type"] == "bot.privacy.RedactingTrackerStore"
+    assert endpoints["tracker_store"]["type"] == "bot.privacy.tracker_store.RedactingTrackerStore"
     assert endpoints["tracker_store"]["dialect"] == "postgresql"
-    assert endpoints["lock_store"]["type"] == "bot.locks.AtomicRedisLockStore"  # shared: SANIC_WORKERS > 1 needs it
+    assert (
+        endpoints["lock_store"]["type"] == "bot.privacy.lock_store.AtomicRedisLockStore"
+    )  # shared: SANIC_WORKERS > 1 needs it
     assert endpoints["lock_store"]["key_prefix"].isalnum()
-    # the same DB_* names as the single-server PostgreSQL endpoints and bot.retention
+    # the same DB_* names as the single-server PostgreSQL endpoints and bot.privacy.retention
     postgres = load_all(DEPLOY / "endpoints.postgres.yml")[0]["tracker_store"]
     assert endpoints["tracker_store"] == postgres
 

@@ -7,7 +7,7 @@ import yaml
 
 from bot.nlu.components import EVERYDAY_FRAMES
 from bot.nlu.pipeline import build
-from bot.safeguarding import EverydayFrames, PatternError
+from bot.nlu.safeguarding import EverydayFrames, PatternError
 from tests.shared import shared_eval
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import content, handout, lessons
+from bot.answers import content_library as content
+from bot.lessons import handout
+from bot.lessons import library as lessons
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = [(a, ks) for a in lessons.AREAS for ks in lessons.KEY_STAGES]
@@ -106,7 +108,7 @@ def test_main_writes_a_file(tmp_path, capsys):
 def test_module_runs_from_the_command_line(tmp_path):
     out = tmp_path / "consent.md"
     done = subprocess.run(
-        [sys.executable, "-m", "bot.handout", "--area", "consent", "--key-stage", "ks3", "--out", str(out)],
+        [sys.executable, "-m", "bot.lessons.handout", "--area", "consent", "--key-stage", "ks3", "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -27,8 +27,8 @@ from bot.insights.page import content_security_policy
 from bot.insights.report import CSV_COLUMNS, build, shown, to_csv
 from bot.insights.store import TIME_ZONE, week_of, week_start, weeks_ending
 from bot.insights.topics import families, parse
-from bot.privacy import RedactingTrackerStore
-from bot.retention import forget_conversation, purge_older_than
+from bot.privacy.retention import forget_conversation, purge_older_than
+from bot.privacy.tracker_store import RedactingTrackerStore
 from tests.unit.test_privacy import make_tracker, save
 
 ROOT = Path(__file__).resolve().parents[2]

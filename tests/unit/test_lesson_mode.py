@@ -2,7 +2,7 @@
 
 import re
 
-from bot import lesson_mode
+from bot.lessons import lesson_mode
 
 
 def run(intent, text="", slots=None, **kw):

@@ -7,7 +7,8 @@ import re
 import pytest
 import textstat
 
-from bot import content, lessons
+from bot.answers import content_library as content
+from bot.lessons import library as lessons
 
 LIB = lessons.library()
 ITEMS = [*LIB["starters"], *LIB["scenarios"], *LIB["quiz"]]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.nlu import pipeline
-from bot.safeguarding import MoneyDemands, PatternError
+from bot.nlu.safeguarding import MoneyDemands, PatternError
 
 ROOT = Path(__file__).resolve().parents[2]
 FILE = ROOT / "bot" / "nlu" / "money_demands.yml"

@@ -15,9 +15,12 @@ import uuid
 
 import pytest
 
-from bot.privacy import NoMessageTextFilter, RedactingTrackerStore, install_log_filter, redact, stored_event
-from bot.retention import database_url, forget_conversation, purge_older_than
-from bot.retention import main as retention_main
+from bot.privacy.log_filter import NoMessageTextFilter, install_log_filter
+from bot.privacy.redaction import redact
+from bot.privacy.retention import database_url, forget_conversation, purge_older_than
+from bot.privacy.retention import main as retention_main
+from bot.privacy.stored_events import stored_event
+from bot.privacy.tracker_store import RedactingTrackerStore
 
 DAY = 24 * 60 * 60
 
@@ -365,12 +368,12 @@ def test_stored_event_does_not_change_the_live_event():
 
 
 def test_a_user_message_is_redacted_once_wherever_the_event_holds_it(monkeypatch):
-    import bot.privacy as privacy
+    import bot.privacy.stored_events as stored_events
 
     text = "my name is Sam and my number is 07700 900123"
     parse = {"text": text, "intent": {"name": "x"}, "entities": [{"entity": "person", "value": "Sam"}]}
     calls = []
-    monkeypatch.setattr(privacy, "redact", lambda t: calls.append(t) or redact(t))
+    monkeypatch.setattr(stored_events, "redact", lambda t: calls.append(t) or redact(t))
     stored = stored_event({"event": "user", "text": text, "parse_data": parse})
     assert calls.count(text) == 1
     assert stored["text"] == stored["parse_data"]["text"] == "my name is [name] and my number is [phone]"
@@ -523,7 +526,7 @@ async def _post_to_forget_channel(store, requests_to_send):
     from rasa.core.tracker_store import FailSafeTrackerStore
     from sanic import Sanic
 
-    from bot.privacy_api import ForgetChannel
+    from bot.privacy.forget_channel import ForgetChannel
 
     class Agent:
         tracker_store = FailSafeTrackerStore(store)
@@ -596,7 +599,7 @@ def test_install_log_filter_is_idempotent():
 
 def test_lesson_slots_are_stored_whole():
     """Only the channel's metadata slot is trimmed; other dict slots, like the quiz state, are kept as they are."""
-    from bot.privacy import stored_event
+    from bot.privacy.stored_events import stored_event
 
     quiz = {"key_stage": "ks3", "ids": ["a", "b"], "index": 1, "score": 1, "answered": 1, "stopped": False}
     assert stored_event({"event": "slot", "name": "quiz", "value": quiz})["value"] == quiz

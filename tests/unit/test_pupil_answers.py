@@ -8,11 +8,11 @@ import re
 
 import pytest
 
-from bot.answering import answer, system_texts
-from bot.content import School, answers, render_text, services
-from bot.nations import nations
-from bot.routes import SITUATIONS
-from bot.safety import bands_for_pupils, check_pupil_answer, render, render_media
+from bot.answers.answering import answer, system_texts
+from bot.answers.content_library import School, answers, render_text, services
+from bot.answers.nations import nations
+from bot.answers.routes import SITUATIONS
+from bot.answers.safety import bands_for_pupils, check_pupil_answer, render, render_media
 
 # The nation keys, and the spellings a school might type into its profile.
 NATIONS = [*nations(), "Northern Ireland", "NI", "Scotland", "Cymru"]

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from bot import lessons, quiz
+from bot.lessons import library as lessons
+from bot.lessons import quiz
 
 
 def _right(state) -> str:

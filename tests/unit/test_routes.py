@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.routes import SITUATIONS, routes
+from bot.answers.routes import SITUATIONS, routes
 
 
 def test_immediate_danger_puts_999_first():
@@ -113,10 +113,10 @@ def test_pupils_always_get_childline_in_every_nation(nation, age):
 def test_childline_and_999_survive_a_service_registry_that_leaves_the_nation_out(monkeypatch):
     from dataclasses import replace
 
-    import bot.routes
+    import bot.answers.routes
 
-    registry = {sid: replace(s, nations=("england",)) for sid, s in bot.routes.services().items()}
-    monkeypatch.setattr(bot.routes, "services", lambda: registry)
+    registry = {sid: replace(s, nations=("england",)) for sid, s in bot.answers.routes.services().items()}
+    monkeypatch.setattr(bot.answers.routes, "services", lambda: registry)
     for situation in SITUATIONS:
         r = routes(situation, "pupil", 12, "scotland")
         assert "childline" in r, situation

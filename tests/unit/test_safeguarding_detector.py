@@ -1,4 +1,4 @@
-"""Unit tests for the deterministic safeguarding detector (bot/safeguarding.py + its patterns file).
+"""Unit tests for the deterministic safeguarding detector (bot/nlu/safeguarding.py + its patterns file).
 
 Builds the same kind of pipeline the assistant uses (blank English + lookup lemmatizer from
 spacy-lookups-data), checks specific cases per situation, the false-alarm rate on
@@ -19,8 +19,8 @@ import pytest
 import spacy
 import yaml
 
-from bot import safeguarding
-from bot.safeguarding import Detector, Hit, PatternError
+from bot.nlu import safeguarding
+from bot.nlu.safeguarding import Detector, Hit, PatternError
 
 ROOT = Path(__file__).resolve().parents[2]
 PATTERNS = ROOT / "bot" / "nlu" / "safeguarding_patterns.yml"

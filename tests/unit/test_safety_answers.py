@@ -5,9 +5,9 @@ import re
 import pytest
 import textstat
 
-from bot.content import render_text
-from bot.routes import SITUATIONS
-from bot.safety import advice, bands_for_pupils, render
+from bot.answers.content_library import render_text
+from bot.answers.routes import SITUATIONS
+from bot.answers.safety import advice, bands_for_pupils, render
 
 READERS = [("pupil", band) for band in bands_for_pupils()] + [("parent", None), ("teacher", None), ("lesson", None)]
 CASES = [(s, a, b) for s in SITUATIONS for a, b in READERS]

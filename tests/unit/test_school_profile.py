@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import domain
-from bot.answering import answer
-from bot.content import ProfileError, School, answers, profile_from, render_answer, school
-from bot.nations import nation_key
-from bot.routes import SITUATIONS
-from bot.safety import render
+from bot.answers import domain
+from bot.answers.answering import answer
+from bot.answers.content_library import ProfileError, School, answers, profile_from, render_answer, school
+from bot.answers.nations import nation_key
+from bot.answers.routes import SITUATIONS
+from bot.answers.safety import render
 
 ROOT = Path(__file__).resolve().parents[2]
 

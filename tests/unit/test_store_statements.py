@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 
-from bot.store_statements import COLUMNS, StoreStatements
+from bot.privacy.store_statements import COLUMNS, StoreStatements
 
 
 def _row(sender, type_name, timestamp, n):

@@ -9,10 +9,10 @@ import re
 import pytest
 import textstat
 
-from bot.answering import system_texts
-from bot.audience import OPTIONAL_VARIANTS, VARIANT_KEYS
-from bot.content import School, answers, render_answer, render_text, services
-from bot.nations import nations
+from bot.answers.answering import system_texts
+from bot.answers.audience import OPTIONAL_VARIANTS, VARIANT_KEYS
+from bot.answers.content_library import School, answers, render_answer, render_text, services
+from bot.answers.nations import nations
 
 KEYS = [*VARIANT_KEYS, *OPTIONAL_VARIANTS]
 PUPIL_KEYS = [k for k in KEYS if k.startswith("pupil")]

@@ -257,7 +257,7 @@ def test_an_untrusted_certificate_is_refused(mail_server):
 def test_make_purge_deletes_old_messages_to_the_dsl(tmp_path, capsys):
     import time
 
-    from bot import retention
+    from bot.privacy import retention
 
     url = f"sqlite:///{tmp_path / 'conversations.db'}"
     Store(sa.create_engine(url), clock=lambda: time.time() - 31 * DAY).add("otter-maple-kite-river", "parent", "old")
@@ -271,7 +271,7 @@ def test_no_conversation_id_outlives_a_purge_shorter_than_a_day(tmp_path):
     """With a retention shorter than the steps' day, a purged conversation's step goes with it."""
     import time
 
-    from bot import retention
+    from bot.privacy import retention
 
     url = f"sqlite:///{tmp_path / 'conversations.db'}"
     Store(sa.create_engine(url), clock=lambda: time.time() - 3600).save_chat(Chat("an-hour-ago", step="offered"))
@@ -284,8 +284,8 @@ def test_no_conversation_id_outlives_a_purge_shorter_than_a_day(tmp_path):
 
 
 def test_forgetting_a_parents_number_forgets_their_draft_but_not_what_they_sent(tmp_path, monkeypatch):
-    from bot import retention
     from bot.channels.conversation_ids import twilio_id
+    from bot.privacy import retention
 
     monkeypatch.setenv("CONVERSATION_ID_KEY", "the-id-key")
     url = f"sqlite:///{tmp_path / 'conversations.db'}"
@@ -333,7 +333,7 @@ def test_a_parents_report_is_audited_without_its_text_and_never_reaches_a_turn(
 
     from rasa.shared.core.domain import Domain
 
-    from bot.privacy import RedactingTrackerStore
+    from bot.privacy.tracker_store import RedactingTrackerStore
 
     for name, value in mail_server.env().items():
         monkeypatch.setenv(name, value)

@@ -11,7 +11,7 @@ import yaml
 from spacy.lookups import load_lookups
 
 from bot.nlu import pipeline, textspeak
-from bot.safeguarding import Detector
+from bot.nlu.safeguarding import Detector
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = yaml.safe_load(textspeak.TABLE.read_text(encoding="utf-8"))

@@ -9,7 +9,8 @@ import logging
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.channels.turns import DEFAULT_TURN_TIMEOUT, guarded_turn, report_store_failure, store_failed, turn_timeout
+from bot.channels.turns import guarded_turn, report_store_failure, store_failed, turn_timeout
+from bot.settings import Settings
 
 TEXT = "a private message from Priya"
 
@@ -60,7 +61,7 @@ def test_a_tracker_store_failure_fails_the_turn(caplog):
     assert not store_failed()  # only inside the turn
 
 
-@pytest.mark.parametrize("value,seconds", [("", DEFAULT_TURN_TIMEOUT), ("7.5", 7.5), ("x", 20.0), ("-1", 20.0)])
+@pytest.mark.parametrize("value,seconds", [("", Settings.turn_timeout), ("7.5", 7.5), ("x", 20.0), ("-1", 20.0)])
 def test_turn_timeout_setting(monkeypatch, value, seconds):
     monkeypatch.setenv("TURN_TIMEOUT", value)
     assert turn_timeout() == seconds
@@ -113,8 +114,8 @@ def test_a_stalled_turn_gives_its_place_up_so_later_messages_are_answered(monkey
 
 
 def test_turn_concurrency_setting(monkeypatch):
-    from bot.channels.turns import DEFAULT_TURN_CONCURRENCY, turn_concurrency
+    from bot.channels.turns import turn_concurrency
 
-    for value, turns in (("3", 3), ("", DEFAULT_TURN_CONCURRENCY), ("0", DEFAULT_TURN_CONCURRENCY), ("x", 2)):
+    for value, turns in (("3", 3), ("", Settings.turn_concurrency), ("0", Settings.turn_concurrency), ("x", 2)):
         monkeypatch.setenv("TURN_CONCURRENCY", value)
         assert turn_concurrency() == turns

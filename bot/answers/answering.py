@@ -4,14 +4,12 @@ who is talking. Pure: the Rasa action in actions/ only passes the tracker's valu
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass, field
 
-import yaml
-
-from bot.audience import variant_key
-from bot.content import CONTENT_DIR, School, answers, render_answer, render_text, school
+from bot import yaml_files
+from bot.answers.audience import variant_key
+from bot.answers.content_library import CONTENT_DIR, School, answers, render_answer, render_text, school
 
 FALLBACK_ANSWER = "out_of_scope"
 UNSURE_ANSWER = "unsure"  # the classifiers were unsure: the likeliest topics as buttons (answers/general.yml)
@@ -34,11 +32,9 @@ class Reply:
         return {"text": self.text, "buttons": [{"title": t, "payload": p} for t, p in self.buttons]}
 
 
-@functools.lru_cache(maxsize=None)
 def system_texts() -> dict:
     """The assistant's texts about itself (system.yml)."""
-    with open(CONTENT_DIR / "system.yml", encoding="utf-8") as f:
-        return yaml.safe_load(f)
+    return yaml_files.load(CONTENT_DIR / "system.yml")
 
 
 def system_text(key: str, profile: School | None = None) -> str:

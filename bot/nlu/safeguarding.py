@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List
 
-import yaml
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc
 
-from bot.anchored_matcher import AnchoredMatcher
+from bot import yaml_files
 from bot.nlu import textspeak
+from bot.nlu.anchored_matcher import AnchoredMatcher
 from bot.nlu.pipeline import entity_pipes
 
 __all__ = ["Hit", "Detector", "EverydayFrames", "MoneyDemands", "PatternError"]
@@ -35,7 +35,6 @@ _ENTITY_KEYS = {"ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID"}  # token attribute
 
 TokenPattern = List[Dict[str, Any]]
 _READINGS = "safeguarding_readings"  # where a message's readings are kept on its Doc (Doc.user_data)
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is 10x faster on the patterns file
 
 
 class PatternError(ValueError):
@@ -88,8 +87,7 @@ class Detector:
     @classmethod
     def from_file(cls, nlp: Language, path: str | Path) -> Detector:
         """Load ``priority`` and ``patterns`` from a YAML file (``vocab`` holds aliases only)."""
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.load(handle, Loader=_YAML_LOADER)
+        data = yaml_files.load(path)
         if not isinstance(data, dict) or not {"priority", "patterns"} <= set(data):
             raise PatternError(f"{path}: needs top-level keys 'priority' and 'patterns'")
         unknown = set(data) - _TOP_KEYS
@@ -154,8 +152,7 @@ class MoneyDemands:
 
     @classmethod
     def from_file(cls, nlp: Language, path: str | Path) -> MoneyDemands:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.load(handle, Loader=_YAML_LOADER)
+        data = yaml_files.load(path)
         if not isinstance(data, dict) or not {"to", "escalate", "patterns"} <= set(data):
             raise PatternError(f"{path}: needs top-level keys 'to', 'escalate' and 'patterns'")
         return cls(nlp, data["to"], data["escalate"], data["patterns"])
@@ -188,8 +185,7 @@ class EverydayFrames:
 
     @classmethod
     def from_file(cls, nlp: Language, path: str | Path) -> EverydayFrames:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.load(handle, Loader=_YAML_LOADER)
+        data = yaml_files.load(path)
         if not isinstance(data, dict) or not isinstance(data.get("frames"), list):
             raise PatternError(f"{path}: needs a top-level list 'frames'")
         return cls(nlp, data["frames"])

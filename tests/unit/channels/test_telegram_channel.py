@@ -8,7 +8,9 @@ import random
 import pytest
 from multidict import CIMultiDict
 
-from bot.answering import system_text
+from bot.answers.answering import system_text
+from bot.answers.routes import SITUATIONS
+from bot.answers.safety import render, render_media
 from bot.channels.conversation_ids import telegram_id
 from bot.channels.plain_text import TELEGRAM_LIMIT
 from bot.channels.rate_limit import RateLimiter
@@ -20,8 +22,6 @@ from bot.channels.telegram import (
     command_text,
     secret_ok,
 )
-from bot.routes import SITUATIONS
-from bot.safety import render, render_media
 from tests.channels.helpers import FakeRasa, Request, run, telegram_update
 from tests.fakes import FakeTelegramAPI
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering import system_text
-from bot.channels.rate_limit import ALLOW, CHAT_BURST, CHAT_PER_MINUTE, DROP, NOTIFY, RateLimiter
+from bot.answers.answering import system_text
+from bot.channels.rate_limit import ALLOW, DROP, NOTIFY, RateLimiter
+from bot.settings import Settings
 
 
 class Clock:
@@ -77,7 +78,7 @@ def test_limit_text_is_short_and_has_help_routes():
 
 def test_the_widgets_limit_has_its_own_settings_and_defaults():
     chat = RateLimiter.for_chat({"CHANNEL_RATE_LIMIT": "2"}, clock=Clock())
-    assert chat.rate == pytest.approx(CHAT_PER_MINUTE / 60) and chat.burst == CHAT_BURST
+    assert chat.rate == pytest.approx(Settings.chat_rate_limit / 60) and chat.burst == Settings.chat_rate_burst
     tuned = RateLimiter.for_chat({"CHAT_RATE_LIMIT": "60", "CHAT_RATE_BURST": "4"}, clock=Clock())
     assert tuned.rate == pytest.approx(1.0) and tuned.burst == 4
     assert [tuned.check("pupil") for _ in range(5)] == [ALLOW] * 4 + [NOTIFY]

@@ -1,6 +1,6 @@
 """The widget's quick exit asks the server to forget its conversation.
 
-A Rasa input channel named "privacy" (register it in credentials.yml as `bot.privacy_api.ForgetChannel:`)
+A Rasa input channel named "privacy" (register it in credentials.yml as `bot.privacy.forget_channel.ForgetChannel:`)
 that serves POST /privacy/forget, and the same at /webhooks/privacy/forget, with {"sender": "..."}. It deletes
 every stored event of that conversation and answers 204 whether or not there was one, so the answer says
 nothing about who talked to the assistant. Navigator.sendBeacon posts text/plain, so any content type is read.
@@ -39,7 +39,7 @@ def _stores(tracker_store: Any):
 
 async def forget(tracker_store: Any, sender_id: str) -> int:
     """Delete one conversation from the tracker store (and any in-memory fallback): rows deleted."""
-    from bot.retention import forget_conversation
+    from bot.privacy.retention import forget_conversation
 
     deleted = 0
     for store in _stores(tracker_store):

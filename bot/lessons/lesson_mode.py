@@ -6,15 +6,14 @@ values. actions/lesson.py passes them to and from Rasa. The words are in bot/con
 
 from __future__ import annotations
 
-import functools
 import random
 import re
 
-import yaml
-
-from bot import lessons, quiz
-from bot.answering import Reply
-from bot.content import CONTENT_DIR, School, render_text, school
+from bot import yaml_files
+from bot.answers.answering import Reply
+from bot.answers.content_library import CONTENT_DIR, School, render_text, school
+from bot.lessons import library as lessons
+from bot.lessons import quiz
 
 LESSON_INTENTS = {
     "lesson_starter",
@@ -29,11 +28,9 @@ LESSON_INTENTS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
 def chat() -> dict:
     """The chat words of lesson mode (chat.yml)."""
-    with open(CONTENT_DIR / "lessons" / "chat.yml", encoding="utf-8") as f:
-        return yaml.safe_load(f)
+    return yaml_files.load(CONTENT_DIR / "lessons" / "chat.yml")
 
 
 def _button(key: str, payload: str) -> tuple:

@@ -1,9 +1,9 @@
 """A printable lesson handout (Markdown or HTML) for one area and key stage.
 
-    python -m bot.handout --area consent --key-stage ks3 [--format md|html] [--out FILE] [--nation wales]
+    python -m bot.lessons.handout --area consent --key-stage ks3 [--format md|html] [--out FILE] [--nation wales]
 
 Starter, discussion questions, scenario, myth-or-fact quiz with answers and explanations, RSHE outcomes,
-the disclosure reminder and sources. Service placeholders are filled by bot.content.render_text, so
+the disclosure reminder and sources. Service placeholders are filled by bot.answers.content_library.render_text, so
 numbers come from services.yml; all HTML text is escaped.
 """
 
@@ -15,7 +15,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from bot import content, lessons
+from bot.answers import content_library as content
+from bot.lessons import library as lessons
 
 FORMATS = ("md", "html")
 MIN_QUIZ = 3  # an area with fewer quiz statements is topped up from the rest of the key stage
@@ -32,7 +33,7 @@ def _label(name: str, **values) -> str:
 def lesson(area: str, key_stage: str, school=None) -> dict:
     """Everything one handout shows, with placeholders rendered for the school profile.
 
-    `school` is a bot.content.School (default: the configured profile). Returns
+    `school` is a bot.answers.content_library.School (default: the configured profile). Returns
     {"area", "key_stage", "nation", "title", "subtitle", "starters", "scenarios", "quiz", "rshe",
     "reminder", "sources"}; the items are the library entries with their texts rendered.
     """
@@ -201,7 +202,7 @@ def build(area: str, key_stage: str, fmt: str = "md", school=None) -> str:
 
 def main(argv=None) -> int:
     """Command line: write a handout to a file or to standard output."""
-    parser = argparse.ArgumentParser(prog="python -m bot.handout", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.lessons.handout", description=__doc__.splitlines()[0])
     parser.add_argument("--area", required=True, choices=lessons.AREAS)
     parser.add_argument("--key-stage", required=True, help="ks2, ks3, ks4, ks5, or e.g. 'year 9'")
     parser.add_argument("--format", default="md", choices=FORMATS)

@@ -1,7 +1,7 @@
 """Teacher lesson mode: read the lesson library and pick starters, scenarios and quiz rounds.
 
 Pure functions over the YAML in bot/content/lessons/ (no Rasa). Texts keep their placeholders
-({childline}, {dsl}); render them with `bot.content.render_text`. Every function returns copies,
+({childline}, {dsl}); render them with `bot.answers.content_library.render_text`. Every function returns copies,
 so a caller may change what it gets without touching the cached library.
 """
 
@@ -13,11 +13,10 @@ import random
 import re
 from pathlib import Path
 
-import yaml
+from bot import yaml_files
+from bot.answers.nations import nation_key, nations
 
-from bot.nations import nation_key, nations
-
-LESSONS_DIR = Path(__file__).resolve().parent / "content" / "lessons"
+LESSONS_DIR = Path(__file__).resolve().parents[1] / "content" / "lessons"
 KEY_STAGES = ("ks2", "ks3", "ks4", "ks5")
 AREAS = ("consent", "relationships", "law", "help")
 NATIONS = tuple(nations())  # the nation keys, from bot/content/nations.yml
@@ -26,8 +25,7 @@ QUIZ_MIN, QUIZ_MAX, QUIZ_DEFAULT = 5, 10, 8
 
 
 def _read(name: str):
-    with open(LESSONS_DIR / name, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+    return yaml_files.load(LESSONS_DIR / name)
 
 
 @functools.lru_cache(maxsize=None)

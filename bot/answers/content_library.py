@@ -7,18 +7,17 @@ services registry and the school profile, so every number lives once, in service
 from __future__ import annotations
 
 import functools
-import os
 import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from bot import yaml_files
+from bot.answers.audience import DEFAULT_BAND, OPTIONAL_VARIANTS, VARIANT_KEYS, band_key, pick_variant
+from bot.answers.nations import dsl_title, nation_key, nations
+from bot.settings import settings
 
-from bot.audience import DEFAULT_BAND, OPTIONAL_VARIANTS, VARIANT_KEYS, band_key, pick_variant
-from bot.nations import dsl_title, nation_key, nations
-
-CONTENT_DIR = Path(__file__).resolve().parent / "content"
+CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"
 # The fields a school profile may have (school.yml); anything else is a typo that would be silently ignored.
 PROFILE_FIELDS = {"school_name", "nation", "dsl", "quick_exit_url", "retention_days", "default_band", "tell_school"}
 # `tell_school` (the route for messages to the DSL) is read and checked by bot/tell_school/settings.py.
@@ -110,17 +109,12 @@ class Answer:
     nation_notes: dict = field(default_factory=dict)
 
 
-def _read(path: Path):
-    with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f)
-
-
 @functools.lru_cache(maxsize=None)
 def services() -> dict[str, Service]:
     """The services registry, by id."""
     known = {f for f in Service.__dataclass_fields__ if f not in ("id", "nations")}
     out = {}
-    for sid, raw in _read(CONTENT_DIR / "services.yml").items():
+    for sid, raw in yaml_files.load(CONTENT_DIR / "services.yml").items():
         fields = {
             k: (str(v or "") if k in ("phone", "text", "last_verified") else v) for k, v in raw.items() if k in known
         }
@@ -162,9 +156,9 @@ def profile_from(raw: dict) -> School:
 @functools.lru_cache(maxsize=None)
 def school(path: str | None = None) -> School:
     """The school profile: SCHOOL_PROFILE if set, else the generic default. Refused with ProfileError if invalid."""
-    path = path or os.environ.get("SCHOOL_PROFILE") or str(CONTENT_DIR / "school.yml")
+    path = path or settings().school_profile or str(CONTENT_DIR / "school.yml")
     try:
-        return profile_from(_read(Path(path)))
+        return profile_from(yaml_files.load(path))
     except ValueError as e:
         raise ProfileError(f"school profile {path}: {e}") from None
 
@@ -174,7 +168,7 @@ def answers() -> dict[str, Answer]:
     """Every knowledge answer, by id (the intent it answers)."""
     out = {}
     for path in sorted((CONTENT_DIR / "answers").glob("*.yml")):
-        for raw in _read(path) or []:
+        for raw in yaml_files.load(path) or []:
             out[raw["id"]] = Answer(
                 id=raw["id"],
                 area=raw.get("area", ""),

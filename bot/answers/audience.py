@@ -7,7 +7,7 @@ import re
 AUDIENCES = ("pupil", "parent", "teacher")
 
 # Pupil age bands: (band, youngest, oldest). 18 and over has a band of its own: its help routes change (see
-# bot.routes), and an answer may give it its own wording (pupil_18plus); without one it reads the 16-17 wording.
+# bot.answers.routes), and an answer may give it its own wording (pupil_18plus); without one it reads the 16-17 wording.
 AGE_BANDS = (
     ("u10", 0, 10),
     ("11_13", 11, 13),

@@ -9,7 +9,7 @@ turn that waits asks again every 50 ms (Rasa waits a whole second between tries)
 same lifetime as Rasa's (60 s unless TICKET_LOCK_LIFETIME says otherwise), so a server killed mid-turn holds
 no conversation for longer.
 
-Configure it in endpoints: `lock_store: {type: bot.locks.AtomicRedisLockStore, url: ..., port: ...}` with
+Configure it in endpoints: `lock_store: {type: bot.privacy.lock_store.AtomicRedisLockStore, url: ..., port: ...}` with
 the same keys as Rasa's `type: redis`. tests/e2e/test_lock_store.py runs it against a real Redis.
 """
 

@@ -6,6 +6,9 @@ import re
 
 import pytest
 
+from bot.answers.content_library import render_text
+from bot.answers.routes import SITUATIONS
+from bot.answers.safety import render
 from bot.channels.plain_text import (
     TELEGRAM_LIMIT,
     TWILIO_LIMIT,
@@ -20,9 +23,6 @@ from bot.channels.plain_text import (
     user_text,
     with_entity,
 )
-from bot.content import render_text
-from bot.routes import SITUATIONS
-from bot.safety import render
 
 BUTTONS = [
     {"title": "What is consent?", "payload": "/consent_what_is"},

@@ -1,9 +1,9 @@
 """Keep conversations only as long as the school says, and forget one on request.
 
-    python -m bot.retention purge [--days N] [--url URL]   delete conversations idle for more than N days
-    python -m bot.retention forget SENDER_ID [--url URL]    delete every stored event of one conversation
-    python -m bot.retention forget --phone NUMBER          ... of a WhatsApp or SMS number (07700 900123, +44...)
-    python -m bot.retention forget --telegram CHAT_ID      ... of a Telegram chat
+    python -m bot.privacy.retention purge [--days N] [--url URL]  delete conversations idle for more than N days
+    python -m bot.privacy.retention forget SENDER_ID [--url URL]   delete every stored event of one conversation
+    python -m bot.privacy.retention forget --phone NUMBER         ... of a WhatsApp or SMS number (07700 900123)
+    python -m bot.privacy.retention forget --telegram CHAT_ID     ... of a Telegram chat
 
 N defaults to `retention_days` in the school profile (30). `purge` deletes the messages sent to the DSL from the
 chat (bot/tell_school) after the same N days. The database is the SQL tracker store:
@@ -19,7 +19,6 @@ table (bot/insights), so the school's insights outlive them. A conversation forg
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -29,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
 from bot.channels import conversation_ids
+from bot.settings import settings
 
 EVENTS = sa.table("events", sa.column("sender_id"), sa.column("timestamp"))
 DAY = 24 * 60 * 60
@@ -36,19 +36,19 @@ DAY = 24 * 60 * 60
 
 def database_url(url: str | None = None, env: dict | None = None) -> URL:
     """Where the conversations are: --url, else PostgreSQL from the DB_* variables, else the SQLite file."""
-    env = os.environ if env is None else env
     if url:
         return make_url(url)
-    if env.get("DB_HOST"):
+    found = settings(env)
+    if found.db_host:
         return URL.create(
             "postgresql",
-            username=env.get("DB_USER") or None,
-            password=env.get("DB_PASSWORD") or None,
-            host=env["DB_HOST"],
-            port=int(env.get("DB_PORT") or 5432),
-            database=env.get("DB_NAME") or "rasa",
+            username=found.db_user or None,
+            password=found.db_password or None,
+            host=found.db_host,
+            port=found.db_port,
+            database=found.db_name,
         )
-    return URL.create("sqlite", database=env.get("TRACKER_DB") or "conversations.db")
+    return URL.create("sqlite", database=found.tracker_db)
 
 
 def connect(url: URL) -> Engine | None:
@@ -58,7 +58,7 @@ def connect(url: URL) -> Engine | None:
             return None
         return sa.create_engine(url)
     kwargs = {}
-    schema = os.environ.get("POSTGRESQL_SCHEMA")
+    schema = settings().postgresql_schema
     if schema and url.get_backend_name() == "postgresql":
         kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
     return sa.create_engine(url, **kwargs)
@@ -125,11 +125,11 @@ def forget_conversations(engine: Engine, sender_ids: List[str]) -> Tuple[int, in
 
 def ids_for(phone: str | None = None, telegram: str | None = None, env: Mapping[str, str] | None = None) -> List[str]:
     """The conversation ids a phone number or a Telegram chat id may be stored under (ValueError if unset or bad)."""
-    env = os.environ if env is None else env
-    key = conversation_ids.id_key(env)
+    found = settings(env)
+    key = found.conversation_id_key
     if not key:
         raise ValueError(f"set {conversation_ids.KEY_SETTING} to the key the channels use")
-    earlier = env.get("TWILIO_AUTH_TOKEN", "").strip()  # the key before CONVERSATION_ID_KEY
+    earlier = found.twilio_auth_token  # the key before CONVERSATION_ID_KEY
     if phone is not None:
         ids = conversation_ids.phone_ids(key, phone)
         return ids + (conversation_ids.phone_ids(earlier, phone) if earlier else [])
@@ -148,14 +148,16 @@ def purge_reports(engine: Engine, days: float) -> Tuple[int, int]:
 
 def default_days() -> int:
     """`retention_days` from the school profile."""
-    from bot.content import school
+    from bot.answers.content_library import school
 
     return school().retention_days
 
 
 def main(argv: list | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m bot.retention", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m bot.privacy.retention",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ap.add_argument("--url", help="SQLAlchemy URL of the tracker store (default: DB_* variables or TRACKER_DB)")
     sub = ap.add_subparsers(dest="command", required=True)

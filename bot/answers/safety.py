@@ -1,17 +1,14 @@
 """Render the safety answers in bot/content/safety.yml for a situation, audience and age band.
 
-The text is built here once, at build time, into domain.yml (see bot.domain), so that a disclosure is
+The text is built here once, at build time, into domain.yml (see bot.answers.domain), so that a disclosure is
 answered by the Rasa server alone, without the action server.
 """
 
 from __future__ import annotations
 
-import functools
-
-import yaml
-
-from bot.content import CONTENT_DIR, School, render_text, school, services
-from bot.routes import PUPIL_ALWAYS, routes
+from bot import yaml_files
+from bot.answers.content_library import CONTENT_DIR, School, render_text, school, services
+from bot.answers.routes import PUPIL_ALWAYS, routes
 
 # Routes shown on a class screen while a lesson runs.
 LESSON_ROUTES = ("childline", "dsl", "trusted_adult", "police_emergency")
@@ -19,11 +16,9 @@ LESSON_ROUTES = ("childline", "dsl", "trusted_adult", "police_emergency")
 BAND_AGE = {"u10": 10, "11_13": 12, "14_15": 15, "16_17": 17, "18plus": 18}
 
 
-@functools.lru_cache(maxsize=None)
 def library() -> dict:
     """The safety content file."""
-    with open(CONTENT_DIR / "safety.yml", encoding="utf-8") as f:
-        return yaml.safe_load(f)
+    return yaml_files.load(CONTENT_DIR / "safety.yml")
 
 
 def _pick(table: dict, audience: str, band: str | None):

@@ -8,7 +8,7 @@ import json
 import pytest
 from multidict import CIMultiDict
 
-from bot.answering import system_text
+from bot.answers.answering import system_text
 from bot.channels.rate_limit import RateLimiter
 from bot.channels.telegram import SECRET_HEADER, TelegramSettings, VerifiedTelegramInput
 from bot.channels.twilio import TwilioSettings, VerifiedTwilioInput

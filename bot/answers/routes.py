@@ -7,8 +7,8 @@ The order is the order the answer gives them in: the most urgent first.
 
 from __future__ import annotations
 
-from bot.content import Service, services
-from bot.nations import nation_key
+from bot.answers.content_library import Service, services
+from bot.answers.nations import nation_key
 
 PEOPLE = ("dsl", "trusted_adult")
 
@@ -29,7 +29,7 @@ PUPIL_ROUTES = {
 }
 # A pupil's safety answer always names Childline (while they are under 19) and 999: whatever the profile, the
 # nation never drops them, and Childline is added when a situation does not list it. (999 is also in every
-# answer's closing words; bot.safety.check_pupil_answer refuses an answer without both numbers.)
+# answer's closing words; bot.answers.safety.check_pupil_answer refuses an answer without both numbers.)
 PUPIL_ALWAYS = ("childline", "police_emergency")
 # Situations about someone else: the routes fit the person it is about, so the reader's age does not swap or
 # drop them (an 18-year-old's friend may well be under 18).

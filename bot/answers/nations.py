@@ -6,17 +6,15 @@ import functools
 import re
 from pathlib import Path
 
-import yaml
+from bot import yaml_files
 
-NATIONS_FILE = Path(__file__).resolve().parent / "content" / "nations.yml"
+NATIONS_FILE = Path(__file__).resolve().parents[1] / "content" / "nations.yml"
 DEFAULT_NATION = "england"
 
 
-@functools.lru_cache(maxsize=None)
 def nations() -> dict[str, dict]:
     """Every nation by key, in file order."""
-    with open(NATIONS_FILE, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+    return yaml_files.load(NATIONS_FILE)
 
 
 def _fold(name) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from twilio.request_validator import RequestValidator
 
-from bot.answering import system_text
+from bot.answers.answering import system_text
+from bot.answers.routes import SITUATIONS
+from bot.answers.safety import render, render_media
 from bot.channels.conversation_ids import twilio_id
 from bot.channels.plain_text import TWILIO_LIMIT
 from bot.channels.rate_limit import RateLimiter
@@ -16,8 +18,6 @@ from bot.channels.twilio import (
     signature_ok,
     twilio_signature,
 )
-from bot.routes import SITUATIONS
-from bot.safety import render, render_media
 from tests.channels.helpers import FakeRasa, form_request, new_number, run, sign, twilio_form
 from tests.fakes import FakeTwilioAPI
 

@@ -4,13 +4,13 @@ The state is a plain dict of JSON types:
     {"key_stage": "ks3", "ids": [...], "index": 0, "score": 0, "answered": 0, "stopped": False}
 `index` is the question being asked (0-based); questions before it were answered or skipped.
 Every function returns a new state and never changes the one it is given. The words a quiz
-says ("Question 3 of 8", "Myth", "You scored ...") are in quiz.yml `phrases` (see bot.lessons.phrase);
-explanations keep their placeholders: render them with bot.content.render_text.
+says ("Question 3 of 8", "Myth", "You scored ...") are in quiz.yml `phrases` (see bot.lessons.library.phrase);
+explanations keep their placeholders: render them with bot.answers.content_library.render_text.
 """
 
 from __future__ import annotations
 
-from bot import lessons
+from bot.lessons import library as lessons
 
 _KEYS = ("key_stage", "ids", "index", "score", "answered", "stopped")
 
