@@ -78,7 +78,7 @@ def safety_variants(situation: str, profile: School) -> list[dict]:
 
 
 # Intent families that change the subject, and so end the support state.
-OTHER_TOPICS = ("consent_", "law_", "relationships_", "parent_")
+OTHER_TOPICS = ("consent_", "law_", "relationships_", "parent_", "lesson_")
 # The support state's own replies (bot/content/system.yml), for a message that is unclear or just "ok".
 SUPPORT_REPLIES = ("support_unclear", "support_thanks", "support_bot")
 

@@ -132,6 +132,21 @@ CATCH = [
     ("how do i talk to my daughter, her nudes have been shared", "disclosure_parent_report"),
     ("hes threatening to leak the video", "disclosure_sextortion"),
     ("this old guy keeps asking for pics", "disclosure_grooming"),
+    # money with a threat, and threats to post "it", with no picture named
+    ("she keeps saying tell me the amount u can pay me or else", "disclosure_sextortion"),
+    ("i bought them 3 roblox gift cards and they said it was not enough", "disclosure_sextortion"),
+    ("if i unfollow him hell post them on his story", "disclosure_sextortion"),
+    ("i was told its 50 quid or my pics go to my whole school", "disclosure_sextortion"),
+    ("someone claiming to be police says i'll be arrested unless i pay them for the nudes", "disclosure_sextortion"),
+    # cutting or scratching the body
+    ("i cut my thighs so nobody sees", "disclosure_self_harm"),
+    ("been scratching my skin until it bleeds", "disclosure_self_harm"),
+    ("after school i cut again and i hate it", "disclosure_self_harm"),
+    # harassment done to the writer, and pressure for an intimate picture
+    ("lads in year 9 keep flicking my bra strap", "disclosure_abuse"),
+    ("a boy keeps making comments about my chest in science", "disclosure_abuse"),
+    ("he said he wants a pic of my bum or hes telling everyone im frigid", "disclosure_pressure_images"),
+    ("my teacher says a pupil told her his video is up on a website", "disclosure_teacher_report"),
 ]
 
 IGNORE = [
@@ -165,6 +180,15 @@ IGNORE = [
     "is it illegal to ask for nudes if youre a teenager",
     "should i tell an adult about my friends boyfriend",
     "my friends bf makes her cry all the time",
+    "my son's email was leaked in a hack, what should he do",
+    "the jab really hurt her but she was brave",
+    "we made him redo his homework and he sulked",
+    "is a 15 year old boy allowed on snapchat",
+    "should i keep a secret from my mate about the surprise party",
+    "if i like it ill post it on my story",
+    "how do i cut and paste on a chromebook",
+    "what if a scammer says pay £50 or else",
+    "i paid £20 for the tickets and now they want more for postage",
 ]
 
 
