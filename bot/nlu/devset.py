@@ -67,8 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.misses:
         for case, out in zip(cases, outcomes):
             if not out["passed"]:
-                print(f"[{case.get('kind')}] {case.get('audience')}: {case['text']!r} -> {out['intent']} "
-                      f"(expected {', '.join(case['expect'])})")
+                print(
+                    f"[{case.get('kind')}] {case.get('audience')}: {case['text']!r} -> {out['intent']} "
+                    f"(expected {', '.join(case['expect'])})"
+                )
     return 0
 
 
