@@ -8,7 +8,8 @@ stock behaviour). A model trained with them loads and answers the same without t
 bot/nlu/classifiers.py are Rasa components (subclasses), not patches, and do not live here.
 
 REGISTRY lists each patch: what it replaces, its measured gain (docs/performance.md, the module's docstring)
-and the test that checks it against Rasa's own results.
+and the test that checks it against Rasa's own results. Patches that stopped paying for themselves are gone
+(docs/performance.md, "Speed-ups removed").
 """
 
 from __future__ import annotations
@@ -52,12 +53,6 @@ REGISTRY = (
         RESULTS + "test_rasas_schema_is_checked_once_not_per_reply",
     ),
     Speedup(
-        "minimal_schema",
-        "rasa.engine.graph.GraphSchema.minimal_graph_schema",
-        "about 1.4 ms a turn",
-        RESULTS + "test_the_graph_runner_gets_rasas_minimal_schema_worked_out_once",
-    ),
-    Speedup(
         "graph_runner",
         "rasa.engine.runner.dask.DaskGraphRunner.run",
         "about 7% of a server's time under load (dask's scheduler)",
@@ -99,12 +94,6 @@ REGISTRY = (
         "rasa.nlu.utils.spacy_utils.SpacyNLP._doc_for_text",
         "0.68 ms a message, 0.39 ms with it",
         RESULTS + "test_spacy_nlp_gives_rasas_tokens_and_lemmas_without_running_the_entity_ruler",
-    ),
-    Speedup(
-        "domain_is_empty",
-        "rasa.shared.core.domain.Domain.is_empty",
-        "0.1 ms a message, 2% of a server's samples under load",
-        RESULTS + "test_a_domain_is_empty_as_rasa_says_and_a_full_one_is_asked_once",
     ),
     Speedup(
         "spacy_load",

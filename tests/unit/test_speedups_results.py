@@ -55,44 +55,6 @@ def test_rasas_schema_is_checked_once_not_per_reply(monkeypatch):
     assert checked == []
 
 
-def _schema() -> GraphSchema:
-    """A small graph with shared dependencies, as Rasa's predict graph has (nodes needed by several others)."""
-    from rasa.engine.graph import SchemaNode
-
-    def node(**needs):
-        return SchemaNode(needs=needs, uses=object, constructor_name="load", fn="run", config={})
-
-    return GraphSchema(
-        {
-            "tokens": node(messages="__message__"),
-            "features": node(messages="tokens"),
-            "intents": node(messages="features", tokens="tokens"),
-            "entities": node(messages="features", tokens="tokens"),
-            "parsed": node(a="intents", b="entities"),
-            "policy": node(tracker="__tracker__", parsed="parsed"),
-            "unused": node(messages="tokens"),
-        }
-    )
-
-
-def test_the_graph_runner_gets_rasas_minimal_schema_worked_out_once(monkeypatch):
-    from bot.speedups import minimal_schema
-
-    schema, fresh = _schema(), _schema()
-    expected = minimal_schema._rasas_minimal_graph_schema(fresh, ["policy"])
-    assert set(expected.nodes) == {"tokens", "features", "intents", "entities", "parsed", "policy"}
-    calls = []
-    monkeypatch.setattr(minimal_schema, "_rasas_minimal_graph_schema", lambda s, t: calls.append(t) or expected)
-    for targets in (["policy"], ["policy"], ["parsed"], ["policy"]):
-        schema.minimal_graph_schema(targets)
-    assert calls == [["policy"], ["parsed"]]  # each set of targets worked out once
-    schema.nodes["policy"] = fresh.nodes["unused"]  # a changed schema is worked out again
-    schema.minimal_graph_schema(["policy"])
-    assert calls == [["policy"], ["parsed"], ["policy"]]
-    monkeypatch.undo()
-    assert _schema().minimal_graph_schema(["policy"]) == expected  # and the answer is Rasa's
-
-
 class _Recorded:
     """A graph component that records its calls and returns a value built from its inputs (or fails)."""
 
@@ -410,22 +372,3 @@ def test_count_features_are_the_matrices_rasa_makes(tmp_path, settings):
                     assert getattr(mine, name).dtype == getattr(theirs, name).dtype
                     assert np.array_equal(getattr(mine, name), getattr(theirs, name))
     assert CountVectorsFeaturizer._create_features is count_vectors._create_count_features
-
-
-def test_a_domain_is_empty_as_rasa_says_and_a_full_one_is_asked_once(monkeypatch):
-    from pathlib import Path
-
-    from rasa.shared.core.domain import Domain
-
-    from bot.speedups import domain_is_empty
-
-    assert Domain.is_empty is domain_is_empty._domain_is_empty
-    empty, full = Domain.empty(), Domain.load(Path(__file__).resolve().parents[2] / "domain.yml")
-    asked = []
-    for domain, expected in ((empty, True), (full, False)):
-        assert domain.is_empty() is expected is domain_is_empty._rasas_domain_is_empty(domain)
-    real = domain_is_empty._rasas_domain_is_empty
-    monkeypatch.setattr(domain_is_empty, "_rasas_domain_is_empty", lambda d: asked.append(d) or real(d))
-    for _ in range(3):
-        assert not full.is_empty() and empty.is_empty()
-    assert asked == [empty, empty, empty]  # the full domain's answer was remembered; the empty one's never is
