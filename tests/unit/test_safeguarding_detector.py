@@ -142,6 +142,7 @@ CATCH = [
     ("i cut my thighs so nobody sees", "disclosure_self_harm"),
     ("been scratching my skin until it bleeds", "disclosure_self_harm"),
     ("after school i cut again and i hate it", "disclosure_self_harm"),
+    ("i keep biting my hands on purpose when im upset", "disclosure_self_harm"),
     # harassment done to the writer, and pressure for an intimate picture
     ("lads in year 9 keep flicking my bra strap", "disclosure_abuse"),
     ("a boy keeps making comments about my chest in science", "disclosure_abuse"),
@@ -187,6 +188,7 @@ IGNORE = [
     "should i keep a secret from my mate about the surprise party",
     "if i like it ill post it on my story",
     "how do i cut and paste on a chromebook",
+    "i cut my hair short on purpose for the play",
     "what if a scammer says pay £50 or else",
     "i paid £20 for the tickets and now they want more for postage",
 ]
