@@ -143,6 +143,10 @@ CATCH = [
     ("been scratching my skin until it bleeds", "disclosure_self_harm"),
     ("after school i cut again and i hate it", "disclosure_self_harm"),
     ("i keep biting my hands on purpose when im upset", "disclosure_self_harm"),
+    ("ive been burning again since christmas", "disclosure_self_harm"),
+    ("i sh'd again and i feel awful", "disclosure_self_harm"),
+    ("how can i cover my scars for swimming", "disclosure_self_harm"),
+    ("i feel like i might do something stupid to myself", "disclosure_self_harm"),
     # harassment done to the writer, and pressure for an intimate picture
     ("lads in year 9 keep flicking my bra strap", "disclosure_abuse"),
     ("a boy keeps making comments about my chest in science", "disclosure_abuse"),
@@ -189,6 +193,9 @@ IGNORE = [
     "if i like it ill post it on my story",
     "how do i cut and paste on a chromebook",
     "i cut my hair short on purpose for the play",
+    "my dad has been cutting the hedge all day",
+    "i fell off my bike and got cuts on my legs",
+    "my mate dared me to do something stupid at the party lol",
     "what if a scammer says pay £50 or else",
     "i paid £20 for the tickets and now they want more for postage",
 ]
