@@ -19,6 +19,8 @@ NO_AUDIENCE_QUESTION = {"set_audience", "goodbye", "thanks", "bot_challenge"}
 # Intents whose answer depends on the question before them (see answer()).
 READS_THE_PREVIOUS_QUESTION = {"set_audience", FALLBACK_ANSWER, "nlu_fallback"}
 SUPPORT_PREFIX = "support_"  # answers to someone who is telling, or has just told (answers/support.yml)
+# Areas whose answers, for a parent or a teacher, always end with where an adult takes a worry (system.yml)
+ADULT_ROUTE_AREAS = {"consent", "relationships", "law", "help", "parent", "teacher"}
 
 
 @dataclass(frozen=True)
@@ -101,13 +103,24 @@ def answer(
         answer_id, buttons = _topic_follow_up(previous), follow_up_buttons(previous)
     elif intent == UNSURE_INTENT and (choices := likeliest_topics(ranking)):
         answer_id, buttons = UNSURE_ANSWER, choices
-    replies = [Reply(render_answer(answer_id, key, profile), buttons)]
+    replies = [Reply(with_adult_route(render_answer(answer_id, key, profile), answer_id, key, profile), buttons)]
     # Someone in the middle of telling is never asked who they are.
     ask = audience is None and not audience_asked and answer_id not in NO_AUDIENCE_QUESTION
     ask = ask and not answer_id.startswith(SUPPORT_PREFIX)
     if ask:
         replies.append(audience_question())
     return replies, ask
+
+
+def with_adult_route(text: str, answer_id: str, key: str, profile: School) -> str:
+    """A topic answer for a parent or a teacher, with the adult's route (NSPCC, the DSL) when it names none."""
+    entry = answers().get(answer_id)
+    if key not in ("parent", "teacher") or entry is None or entry.area not in ADULT_ROUTE_AREAS:
+        return text
+    routes = (render_text("{nspcc.phone}", profile), profile.dsl)
+    if any(route in text for route in routes):
+        return text
+    return f"{text}\n\n{render_text(system_texts()['adult_route'][key], profile)}"
 
 
 def likeliest_topics(ranking: list | None) -> tuple:

@@ -61,6 +61,7 @@ def _item_reply(kind: str, item: dict, ks: str, profile: School) -> Reply:
         body = f"{body}\n\n{item['activity']}"
     questions = "\n".join(f"{i}. {q}" for i, q in enumerate(item["questions"], 1))
     text = f"{_say(kind, key_stage=ks.upper(), title=item['title'])}\n\n{body}\n\n{_say('questions')}\n{questions}"
+    text = f"{text}\n\n{_say('signpost')}"
     buttons = (
         _button("rshe", "/lesson_rshe"),
         _button("quiz", "/lesson_quiz_start"),
@@ -97,14 +98,19 @@ def _question_reply(state: dict, lead: str = "") -> Reply:
     return Reply(text, buttons)
 
 
-def _end_reply(state: dict, lead: str = "") -> Reply:
+def _end_reply(state: dict, profile: School, lead: str = "") -> Reply:
     s = quiz.summary(state)
     score = lessons.phrase("score_partial" if s["stopped"] else "score", **s)
     end = lessons.phrase("stopped" if s["stopped"] else "finished")
-    return Reply(f"{lead}{end} {score}", (_button("restart", "/quiz_restart"), _button("rshe", "/lesson_rshe")))
+    signpost = render_text(_say("signpost"), profile)
+    return Reply(
+        f"{lead}{end} {score}\n\n{signpost}", (_button("restart", "/quiz_restart"), _button("rshe", "/lesson_rshe"))
+    )
 
 
-def _quiz_turn(intent: str, choice: str | None, state: dict | None, ks: str, seed) -> tuple[list, dict | None]:
+def _quiz_turn(
+    intent: str, choice: str | None, state: dict | None, ks: str, seed, profile: School
+) -> tuple[list, dict | None]:
     if intent == "lesson_quiz_start" or (intent == "quiz_restart" and not state):
         state = quiz.start(ks, seed=seed)
         intro = _say("quiz_intro", key_stage=ks.upper(), total=len(state["ids"]))
@@ -116,7 +122,7 @@ def _quiz_turn(intent: str, choice: str | None, state: dict | None, ks: str, see
         return [_question_reply(state, lessons.phrase("restarted") + "\n")], state
     if intent == "quiz_stop":
         state = quiz.stop(state)
-        return [_end_reply(state)], state
+        return [_end_reply(state, profile)], state
     if intent == "quiz_skip":
         state, lead = quiz.skip(state), lessons.phrase("skipped") + "\n"
     elif choice not in ("myth", "fact"):
@@ -126,7 +132,7 @@ def _quiz_turn(intent: str, choice: str | None, state: dict | None, ks: str, see
         verdict = lessons.phrase("correct" if correct else "incorrect", answer=quiz_answer_word(state))
         lead = f"{verdict} {render_text(explanation)}\n\n"
     if quiz.finished(state):
-        return [_end_reply(state, lead)], state
+        return [_end_reply(state, profile, lead)], state
     return [_question_reply(state, lead)], state
 
 
@@ -168,7 +174,7 @@ def respond(intent: str, text: str, slots: dict, seed=None, profile: School | No
         item = _best(pool, text)
         updates["lesson_items"] = [item["id"]]
         return [_item_reply(kind, item, ks, profile), Reply(_say("handout", area=item["area"], key_stage=ks))], updates
-    replies, state = _quiz_turn(intent, slots.get("quiz_choice"), slots.get("quiz"), ks, seed)
+    replies, state = _quiz_turn(intent, slots.get("quiz_choice"), slots.get("quiz"), ks, seed, profile)
     updates["quiz"] = state
     updates["lesson_active"] = bool(state) and not quiz.finished(state)
     if state:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answers.answering import answer, previous_question, system_texts
+from bot.answers.answering import answer, previous_question, system_texts, with_adult_route
 from bot.answers.content_library import render_answer, school
 
 
@@ -27,7 +27,9 @@ def test_a_parent_who_says_who_they_are_gets_their_question_answered_for_a_paren
     first, asked = answer("law_16_17", None, None)
     assert asked and first[0].text == render_answer("law_16_17", "pupil_11_13", school())
     again, asked_again = answer("set_audience", "parent", None, audience_asked=True, previous="law_16_17")
-    assert again[0].text == render_answer("law_16_17", "parent", school())
+    assert again[0].text == with_adult_route(
+        render_answer("law_16_17", "parent", school()), "law_16_17", "parent", school()
+    )
     assert not asked_again and len(again) == 1
 
 
@@ -117,3 +119,20 @@ def test_an_unsure_message_whose_likeliest_reading_is_off_topic_gets_the_out_of_
     ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "out_of_scope", "confidence": 0.3}, *RANKING[2:]]
     replies, _ = answer("nlu_fallback", "pupil", "14_15", ranking=ranking)
     assert replies[0].text == render_answer("out_of_scope", "pupil_14_15", school())
+
+
+def test_a_topic_answer_for_an_adult_always_names_where_to_take_a_worry():
+    from bot.answers.content_library import answers
+
+    nspcc, dsl = "0808 800 5000", school().dsl
+    for answer_id, entry in answers().items():
+        if entry.area not in ("consent", "relationships", "law", "help", "parent", "teacher"):
+            continue
+        parent, _ = answer(answer_id, "parent", None)
+        teacher, _ = answer(answer_id, "teacher", None)
+        assert nspcc in parent[0].text or dsl in parent[0].text, answer_id
+        assert nspcc in teacher[0].text or dsl in teacher[0].text, answer_id
+    pupil, _ = answer("consent_what_is", "pupil", "14_15")
+    assert "NSPCC helpline for adults" not in pupil[0].text  # pupils keep their own wording
+    chat, _ = answer("greet", "parent", None)
+    assert "NSPCC helpline for adults" not in chat[0].text  # small talk gets no route line

@@ -55,3 +55,14 @@ def test_incident_guidance_follows_ukcis_and_the_nation():
     assert "DSL" in text and re.search(r"never view, copy, print, share, store or save", text, re.I)
     assert re.search(r"promise", text, re.I)
     assert "0800 1111" in text
+
+
+def test_starters_scenarios_and_a_quiz_end_signpost_help_and_the_dsl():
+    starter, _ = run("lesson_starter", "a starter on consent for year 9")
+    scenario, _ = run("lesson_scenario", "a scenario about nudes for year 10")
+    _, slots = run("lesson_quiz_start", "quiz ks4")
+    ended, _ = run("quiz_stop", "stop the quiz", slots)
+    for reply in (starter[0], scenario[0], ended[-1]):
+        assert "0800 1111" in reply.text and "DSL" in reply.text
+        assert re.search(r"don't promise to keep it secret", reply.text)
+        assert "{" not in reply.text
