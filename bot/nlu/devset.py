@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections import Counter
-from pathlib import Path
 
-import yaml
-
+from bot import yaml_files
 from bot.nlu.calibrate import _messages
 from bot.nlu.components import DISCLOSURE_PREFIX, FALLBACK_INTENT
 
@@ -60,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("cases", nargs="+")
     parser.add_argument("--misses", action="store_true", help="list the cases that failed")
     args = parser.parse_args(argv)
-    cases = [c for p in args.cases for c in yaml.safe_load(Path(p).read_text(encoding="utf-8"))]
+    cases = [c for p in args.cases for c in yaml_files.load(p)]
     asyncio.set_event_loop(asyncio.new_event_loop())
     outcomes = [outcome(c, m) for c, m in zip(cases, _messages(args.model, cases))]
     print("\n".join(summary(cases, outcomes)))
