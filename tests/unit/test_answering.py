@@ -134,5 +134,7 @@ def test_a_topic_answer_for_an_adult_always_names_where_to_take_a_worry():
         assert nspcc in teacher[0].text or dsl in teacher[0].text, answer_id
     pupil, _ = answer("consent_what_is", "pupil", "14_15")
     assert "NSPCC helpline for adults" not in pupil[0].text  # pupils keep their own wording
+    # the added lines answer everyday questions: never 999, which would be a false alarm
+    assert all("999" not in line for line in system_texts()["adult_route"].values())
     chat, _ = answer("greet", "parent", None)
     assert "NSPCC helpline for adults" not in chat[0].text  # small talk gets no route line
