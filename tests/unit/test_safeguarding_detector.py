@@ -149,6 +149,11 @@ CATCH = [
     ("i feel like i might do something stupid to myself", "disclosure_self_harm"),
     # harassment done to the writer, and pressure for an intimate picture
     ("lads in year 9 keep flicking my bra strap", "disclosure_abuse"),
+    ("some year 11s yanked my shorts down in front of everyone", "disclosure_abuse"),
+    ("i told him to stop but he carried on and i just froze", "disclosure_abuse"),
+    ("my stepdad always wants cuddles and gets angry when i say no", "disclosure_abuse"),
+    ("my ex keeps waiting outside my school and i blocked him everywhere", "disclosure_abuse"),
+    ("she messages me from new accounts every time i block her", "disclosure_abuse"),
     ("a boy keeps making comments about my chest in science", "disclosure_abuse"),
     ("he said he wants a pic of my bum or hes telling everyone im frigid", "disclosure_pressure_images"),
     ("my teacher says a pupil told her his video is up on a website", "disclosure_teacher_report"),
@@ -196,6 +201,11 @@ IGNORE = [
     "my dad has been cutting the hedge all day",
     "i fell off my bike and got cuts on my legs",
     "my mate dared me to do something stupid at the party lol",
+    "i had to take my top off for the doctor to listen to my chest",
+    "my little brother kept going on about minecraft all day",
+    "my mum gets cross if i say no to tidying my room",
+    "what if my ex keeps messaging me from new numbers",
+    "my nan keeps turning up at my house with cake",
     "what if a scammer says pay £50 or else",
     "i paid £20 for the tickets and now they want more for postage",
 ]
