@@ -41,6 +41,11 @@ def _say(key: str, **values) -> str:
     return chat()["phrases"][key].format(**values)
 
 
+def _signpost(profile: School) -> str:
+    """Where pupils can go, and the teacher's reminder, with the school's DSL and the services filled in."""
+    return render_text(chat()["phrases"]["signpost"], profile)
+
+
 def area_for(text: str) -> str | None:
     """The area a request names ("a starter on consent"), or None."""
     words = (text or "").lower()
@@ -61,7 +66,6 @@ def _item_reply(kind: str, item: dict, ks: str, profile: School) -> Reply:
         body = f"{body}\n\n{item['activity']}"
     questions = "\n".join(f"{i}. {q}" for i, q in enumerate(item["questions"], 1))
     text = f"{_say(kind, key_stage=ks.upper(), title=item['title'])}\n\n{body}\n\n{_say('questions')}\n{questions}"
-    text = f"{text}\n\n{_say('signpost')}"
     buttons = (
         _button("rshe", "/lesson_rshe"),
         _button("quiz", "/lesson_quiz_start"),
@@ -70,7 +74,7 @@ def _item_reply(kind: str, item: dict, ks: str, profile: School) -> Reply:
             "/lesson_scenario" if kind == "starter" else "/lesson_starter",
         ),
     )
-    return Reply(render_text(text, profile), buttons)
+    return Reply(f"{render_text(text, profile)}\n\n{_signpost(profile)}", buttons)
 
 
 def _best(items: list, text: str) -> dict | None:
@@ -102,10 +106,8 @@ def _end_reply(state: dict, profile: School, lead: str = "") -> Reply:
     s = quiz.summary(state)
     score = lessons.phrase("score_partial" if s["stopped"] else "score", **s)
     end = lessons.phrase("stopped" if s["stopped"] else "finished")
-    signpost = render_text(_say("signpost"), profile)
-    return Reply(
-        f"{lead}{end} {score}\n\n{signpost}", (_button("restart", "/quiz_restart"), _button("rshe", "/lesson_rshe"))
-    )
+    buttons = (_button("restart", "/quiz_restart"), _button("rshe", "/lesson_rshe"))
+    return Reply(f"{lead}{end} {score}\n\n{_signpost(profile)}", buttons)
 
 
 def _quiz_turn(
