@@ -26,6 +26,7 @@ PATTERNS = Path(__file__).resolve().parent / "safeguarding_patterns.yml"
 FALLBACK_INTENT = "nlu_fallback"
 EVERYDAY_FRAMES = Path(__file__).resolve().parent / "everyday_frames.yml"
 MONEY_DEMANDS = Path(__file__).resolve().parent / "money_demands.yml"
+REPORTED_SITUATIONS = Path(__file__).resolve().parent / "reported_situations.yml"
 DISCLOSURE_PREFIX = "disclosure_"
 SPACY_DOC = "text_spacy_doc"
 DIET_RANKING = "diet_intent_ranking"
@@ -124,14 +125,15 @@ class AverageIntents(_Stateless):
 class SafeguardingDetector(GraphComponent):
     """Sets a disclosure intent when a high-precision pattern fires, whatever the classifiers predicted.
 
-        It also keeps a disclosure ranked first, in the average of both classifiers or in DIET's own ranking (the
-        safety suites were tuned on DIET alone; the average must not lose what DIET saw), even when the
-        FallbackClassifier replaced it, when the confidences for all disclosure intents add up to at least
-        `min_disclosure_mass`. A disclosure that the classifiers alone saw gets a second look: when an everyday
-        frame (bot/nlu/everyday_frames.yml) matches, the message goes to the fallback answer instead. A disclosure
-    that comes with a demand for money is answered as sextortion (bot/nlu/money_demands.yml). The parse
-        data gets a `safeguarding` key saying which detector fired and, for patterns, which pattern; or which frame
-        set a classifier's disclosure aside.
+    It also keeps a disclosure ranked first by the average of both classifiers, even when the
+    FallbackClassifier replaced it, when the confidences for all disclosure intents add up to at least
+    `min_disclosure_mass` (`diet_ranking_counts` lets DIET's own ranking count too; off by default). A
+    disclosure that the classifiers alone saw gets a second look: when an everyday frame
+    (bot/nlu/everyday_frames.yml) matches, the message goes to the fallback answer instead. A disclosure that
+    comes with a demand for money is answered as sextortion (bot/nlu/money_demands.yml). A parent's or a
+    teacher's report is answered as the situation it names, for that audience (bot/nlu/reported_situations.yml).
+    The parse data gets a `safeguarding` key saying which detector fired and, for patterns, which pattern; or
+    which frame set a classifier's disclosure aside; and, for a report, who reported it.
     """
 
     @staticmethod
@@ -140,6 +142,7 @@ class SafeguardingDetector(GraphComponent):
             "patterns": str(PATTERNS),
             "everyday_frames": str(EVERYDAY_FRAMES),
             "money_demands": str(MONEY_DEMANDS),
+            "reported_situations": str(REPORTED_SITUATIONS),
             "min_disclosure_mass": 0.4,
             "diet_ranking_counts": False,
         }
@@ -149,6 +152,7 @@ class SafeguardingDetector(GraphComponent):
         self._detector = None
         self._frames = None
         self._money = None
+        self._reported = None
 
     @classmethod
     def create(
@@ -181,6 +185,13 @@ class SafeguardingDetector(GraphComponent):
             self._money = MoneyDemands.from_file(model.model, Path(self._config["money_demands"]))
         return self._money
 
+    def _reported_for(self, model: SpacyModel):
+        if self._reported is None:
+            from bot.nlu.safeguarding import ReportedSituations
+
+            self._reported = ReportedSituations.from_file(model.model, Path(self._config["reported_situations"]))
+        return self._reported
+
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
         detector = self._detector_for(model)
         for message in messages:
@@ -188,27 +199,37 @@ class SafeguardingDetector(GraphComponent):
             doc = message.get(SPACY_DOC) or model.model(text.lower())
             hit = detector.detect(doc)
             if hit:
-                situation = self._money_for(model).situation(hit.situation, doc)
-                self._set_intent(message, situation)
-                message.set(
-                    "safeguarding",
-                    {"situation": situation, "detector": "patterns", "pattern": hit.pattern_id},
-                    add_to_output=True,
-                )
-                continue
-            situation = self._classifier_disclosure(message)
-            if not situation:
-                continue
-            frame = self._frames_for(model).match(doc)
-            if frame:
-                self._set_intent(message, FALLBACK_INTENT)
-                message.set("safeguarding", {"set_aside": situation, "frame": frame}, add_to_output=True)
-                continue
-            confidence = self._confidence(message, situation)
+                situation, confidence = hit.situation, 1.0
+                found = {"detector": "patterns", "pattern": hit.pattern_id}
+            else:
+                situation = self._classifier_disclosure(message)
+                if not situation:
+                    continue
+                frame = self._frames_for(model).match(doc)
+                if frame:
+                    self._set_intent(message, FALLBACK_INTENT)
+                    message.set("safeguarding", {"set_aside": situation, "frame": frame}, add_to_output=True)
+                    continue
+                confidence, found = self._confidence(message, situation), {"detector": "classifiers"}
             situation = self._money_for(model).situation(situation, doc)
+            reported = self._reported_for(model)
+            reporter = reported.reporter(situation)
+            about = reported.situation(doc) if reporter else None
+            if about:
+                situation, found = about, {**found, "reported_by": reporter}
+                self._add_audience(message, reporter)
             self._set_intent(message, situation, confidence=confidence)
-            message.set("safeguarding", {"situation": situation, "detector": "classifiers"}, add_to_output=True)
+            message.set("safeguarding", {"situation": situation, **found}, add_to_output=True)
         return messages
+
+    @staticmethod
+    def _add_audience(message: Message, audience: str) -> None:
+        """Who is writing, from a report, when the message's metadata did not say (bot/nlu/reported_situations.yml)."""
+        entities = message.get("entities") or []
+        if not any(e.get("entity") == "audience" for e in entities):
+            message.set(
+                "entities", [*entities, _entity("audience", audience, "SafeguardingDetector")], add_to_output=True
+            )
 
     def _classifier_disclosure(self, message: Message) -> Optional[str]:
         """A disclosure in the averaged ranking, or else, when `diet_ranking_counts`, in DIET's own.

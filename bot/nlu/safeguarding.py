@@ -26,7 +26,7 @@ from bot.nlu import textspeak
 from bot.nlu.anchored_matcher import AnchoredMatcher
 from bot.nlu.pipeline import entity_pipes
 
-__all__ = ["Hit", "Detector", "EverydayFrames", "MoneyDemands", "PatternError"]
+__all__ = ["Hit", "Detector", "EverydayFrames", "MoneyDemands", "PatternError", "ReportedSituations"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _ENTRY_KEYS = {"id", "situation", "comment", "patterns", "requires", "unless"}
@@ -162,6 +162,43 @@ class MoneyDemands:
         if situation not in self.escalate:
             return situation
         return self.to if any(self._matcher(reading) for reading in readings(self.nlp, doc)) else situation
+
+
+class ReportedSituations:
+    """What a parent's or a teacher's report is about (bot/nlu/reported_situations.yml), most urgent first."""
+
+    def __init__(self, nlp: Language, reports: Mapping[str, str], situations: Sequence[Mapping[str, Any]]):
+        self.nlp = nlp
+        self.reports = dict(reports)
+        self.order: list[str] = []
+        self._matcher = Matcher(nlp.vocab, validate=True)
+        for entry in situations:
+            name = entry.get("situation") if isinstance(entry, dict) else None
+            if not isinstance(name, str) or not name.startswith("disclosure_") or name in self.order:
+                raise PatternError(f"reported situation missing, not a disclosure or repeated: {name!r}")
+            if not str(entry.get("comment") or "").strip():
+                raise PatternError(f"{name}: every reported situation needs a comment")
+            try:
+                self._matcher.add(name, _patterns(entry.get("patterns"), name, "patterns"))
+            except (ValueError, TypeError, KeyError) as err:
+                raise PatternError(f"{name}: invalid token pattern: {err}") from err
+            self.order.append(name)
+
+    @classmethod
+    def from_file(cls, nlp: Language, path: str | Path) -> ReportedSituations:
+        data = yaml_files.load(path)
+        if not isinstance(data, dict) or not isinstance(data.get("reports"), dict) or not data.get("situations"):
+            raise PatternError(f"{path}: needs top-level keys 'reports' and 'situations'")
+        return cls(nlp, data["reports"], data["situations"])
+
+    def reporter(self, intent: str) -> str | None:
+        """The audience a report intent is written by (parent, teacher), or None for any other intent."""
+        return self.reports.get(intent)
+
+    def situation(self, doc: Doc) -> str | None:
+        """The most urgent situation the message names, or None."""
+        found = {self.nlp.vocab.strings[m[0]] for reading in readings(self.nlp, doc) for m in self._matcher(reading)}
+        return next((name for name in self.order if name in found), None)
 
 
 class EverydayFrames:

@@ -1,7 +1,9 @@
 """The development-set scorer: what passes, what counts as caught, what counts as a false alarm."""
 
+import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.nlu.devset import outcome, summary
@@ -39,8 +41,37 @@ def test_summary_counts_each_kind():
     assert "safety caught 0/1; false alarms 0/1" in lines
 
 
-def test_the_development_set_names_only_real_intents():
+DEV_SETS = {"cases.yml": 400, "cases_fresh.yml": 300}
+
+
+def _dev_cases(name):
+    return yaml.safe_load((ROOT / "tests" / "dev" / name).read_text("utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(DEV_SETS))
+def test_each_development_set_names_only_real_intents(name):
     intents = set(yaml.safe_load((ROOT / "domain.yml").read_text("utf-8"))["intents"])
-    cases = yaml.safe_load((ROOT / "tests" / "dev" / "cases.yml").read_text("utf-8"))
-    assert len(cases) >= 400
+    cases = _dev_cases(name)
+    assert len(cases) >= DEV_SETS[name]
     assert not {i for c in cases for i in c["expect"]} - intents
+
+
+def _norm(text):
+    return " ".join(re.sub(r"[^\w\s£]", " ", text.lower().replace("'", "")).split())
+
+
+def test_no_development_message_is_a_training_example():
+    """The development sets measure what the model was not taught: none of their messages is trained on."""
+    examples = set()
+    for path in (ROOT / "data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text("utf-8")).get("nlu", []):
+            examples |= {_norm(line[2:]) for line in str(block.get("examples", "")).splitlines() if line.strip()}
+    taught = [c["text"] for name in DEV_SETS for c in _dev_cases(name) if _norm(c["text"]) in examples]
+    assert not taught, f"{len(taught)} development messages are training examples"
+
+
+def test_a_report_answered_as_its_situation_still_counts_as_the_report():
+    case = {"expect": ["disclosure_parent_report"], "kind": "parent"}
+    parsed = {"intent": {"name": "disclosure_self_harm"}, "safeguarding": {"reported_by": "parent"}}
+    assert outcome(case, parsed)["passed"]
+    assert not outcome(case, {"intent": {"name": "disclosure_self_harm"}})["passed"]
