@@ -74,6 +74,17 @@ def test_the_featurizer_adds_one_dense_sentence_feature_to_messages_with_text(mo
     assert all(len(m.features) == 1 for m in data.training_examples)
 
 
+def test_the_scale_sets_the_vectors_length(model_dir, encoder):
+    config = {**SentenceMeaningFeaturizer.get_default_config(), "model_dir": str(model_dir), "scale": 10.0}
+    featurizer = SentenceMeaningFeaturizer(config, "sentence_meaning", encoder=encoder)
+    message = Message(data={TEXT: "can i tell you something"})
+    featurizer.process([message])
+    [feature] = message.features
+    assert np.isclose(np.linalg.norm(feature.features), 10.0, atol=1e-3)
+    with pytest.raises(Exception, match="positive scale"):
+        SentenceMeaningFeaturizer.validate_config({**config, "scale": 0})
+
+
 def test_a_missing_model_says_how_to_make_it(tmp_path):
     with pytest.raises(Exception, match="make train"):
         SentenceEncoder(tmp_path, max_length=128)
