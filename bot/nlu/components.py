@@ -213,7 +213,7 @@ class SafeguardingDetector(GraphComponent):
                 confidence, found = self._confidence(message, situation), {"detector": "classifiers"}
             situation = self._money_for(model).situation(situation, doc)
             reported = self._reported_for(model)
-            reporter = reported.reporter(situation)
+            reporter = reported.reporter(situation, self._audience(message))
             about = reported.situation(doc) if reporter else None
             if about:
                 situation, found = about, {**found, "reported_by": reporter}
@@ -221,6 +221,12 @@ class SafeguardingDetector(GraphComponent):
             self._set_intent(message, situation, confidence=confidence)
             message.set("safeguarding", {"situation": situation, **found}, add_to_output=True)
         return messages
+
+    @staticmethod
+    def _audience(message: Message) -> Optional[str]:
+        """Who is writing, as the message's metadata said (AudienceExtractor), or None."""
+        found = [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "audience"]
+        return found[0] if found else None
 
     @staticmethod
     def _add_audience(message: Message, audience: str) -> None:

@@ -167,9 +167,16 @@ class MoneyDemands:
 class ReportedSituations:
     """What a parent's or a teacher's report is about (bot/nlu/reported_situations.yml), most urgent first."""
 
-    def __init__(self, nlp: Language, reports: Mapping[str, str], situations: Sequence[Mapping[str, Any]]):
+    def __init__(
+        self,
+        nlp: Language,
+        reports: Mapping[str, str],
+        situations: Sequence[Mapping[str, Any]],
+        about_someone_else: Sequence[str] = (),
+    ):
         self.nlp = nlp
         self.reports = dict(reports)
+        self.about_someone_else = frozenset(about_someone_else)
         self.order: list[str] = []
         self._matcher = Matcher(nlp.vocab, validate=True)
         for entry in situations:
@@ -189,11 +196,14 @@ class ReportedSituations:
         data = yaml_files.load(path)
         if not isinstance(data, dict) or not isinstance(data.get("reports"), dict) or not data.get("situations"):
             raise PatternError(f"{path}: needs top-level keys 'reports' and 'situations'")
-        return cls(nlp, data["reports"], data["situations"])
+        return cls(nlp, data["reports"], data["situations"], data.get("about_someone_else") or ())
 
-    def reporter(self, intent: str) -> str | None:
-        """The audience a report intent is written by (parent, teacher), or None for any other intent."""
-        return self.reports.get(intent)
+    def reporter(self, intent: str, audience: str | None = None) -> str | None:
+        """Who reports, when the disclosure is a report: a report intent's own writer (parent, teacher), or a known
+        adult telling about someone else (`about_someone_else`, such as disclosure_friend); else None."""
+        if intent in self.reports:
+            return self.reports[intent]
+        return audience if intent in self.about_someone_else and audience in self.reports.values() else None
 
     def situation(self, doc: Doc) -> str | None:
         """The most urgent situation the message names, or None."""

@@ -61,10 +61,13 @@ def test_a_report_naming_no_other_situation_keeps_its_own_answer(reported, nlp, 
     assert reported.situation(nlp(text.lower())) is None
 
 
-def test_only_the_report_intents_have_a_reporter(reported):
+def test_only_the_report_intents_and_an_adult_telling_about_someone_else_have_a_reporter(reported):
     assert reported.reporter("disclosure_parent_report") == "parent"
-    assert reported.reporter("disclosure_teacher_report") == "teacher"
+    assert reported.reporter("disclosure_teacher_report", "pupil") == "teacher"
     assert reported.reporter("disclosure_grooming") is None
+    assert reported.reporter("disclosure_friend", "teacher") == "teacher"
+    assert reported.reporter("disclosure_friend", "pupil") is None
+    assert reported.reporter("disclosure_friend") is None
 
 
 def test_every_situation_has_its_own_adult_answers():
@@ -83,11 +86,11 @@ def test_a_malformed_file_is_refused(nlp):
         ReportedSituations(nlp, {}, [{"situation": "disclosure_abuse", "comment": "", "patterns": [[{"LOWER": "x"}]]}])
 
 
-def _report(nlp, text, metadata_audience=None):
+def _report(nlp, text, metadata_audience=None, intent="disclosure_parent_report"):
     message = Message(data={"text": text})
     message.set("text_spacy_doc", nlp(text))
     ranking = [
-        {"name": "disclosure_parent_report", "confidence": 0.7},
+        {"name": intent, "confidence": 0.7},
         {"name": "parent_warning_signs", "confidence": 0.1},
     ]
     message.set("intent", ranking[0])
@@ -122,3 +125,13 @@ def test_a_report_about_an_image_keeps_the_reports_answer(nlp):
     [message] = detector.process([_report(nlp, "my daughter sent a nude to a boy in her class")], _Model(nlp))
     assert message.get("intent")["name"] == "disclosure_parent_report"
     assert "reported_by" not in message.get("safeguarding")
+
+
+def test_a_teacher_telling_about_a_pupil_is_a_report(nlp):
+    detector = SafeguardingDetector(SafeguardingDetector.get_default_config())
+    text = "a boy in my form says someone is blackmailing him over a photo"
+    [message] = detector.process([_report(nlp, text, "teacher", intent="disclosure_friend")], _Model(nlp))
+    assert message.get("intent")["name"] == "disclosure_sextortion"
+    assert message.get("safeguarding")["reported_by"] == "teacher"
+    [pupil] = detector.process([_report(nlp, text, "pupil", intent="disclosure_friend")], _Model(nlp))
+    assert pupil.get("intent")["name"] == "disclosure_friend"

@@ -113,3 +113,26 @@ def test_the_safeguarding_patterns_read_text_speak(detector, nlp, standard, spel
 def test_text_speak_that_means_nothing_harmful_stays_harmless(detector, nlp):
     for text in ["gr8 c u 2moro at skl", "idk wat the hw is tbh", "omg the gc is so funny rn"]:
         assert detector.detect(nlp(text)) is None, text
+
+
+@pytest.mark.parametrize(
+    "written, read",
+    [
+        ("h3 s4ys h3ll l34k my p1cs", "he says hell leak my pics"),
+        ("s3nd m0r3 0r 1ll p0st 1t", "send more or ill post it"),
+        ("th3y w4nt m0n3y 0r th3yll 3xp0s3 m3", "they want money or theyll expose me"),
+        ("b1ock him", "block him"),
+    ],
+)
+def test_numbers_for_letters_are_read_as_the_word_they_spell(nlp, written, read):
+    assert textspeak.normalised_text(nlp(written)) == read
+    assert textspeak.changes(nlp(written))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["meet at 10am on 3rd street", "im 14 and in y10", "got a ps5 and an mp3", "its 5pm", "a 12yo", "£50 or 3 quid"],
+)
+def test_numbers_that_are_numbers_stay(nlp, text):
+    assert textspeak.normalised_text(nlp(text)) == text
+    assert not textspeak.changes(nlp(text))
