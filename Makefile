@@ -40,7 +40,7 @@ BOT_CODE   := $(shell find bot -name '*.py' 2>/dev/null)
 
 .PHONY: run chat test quick-checks lint check-generated validate unit train story-test nlu-test e2e safety-stock \
         setup system-deps \
-        domain cross-validate handout purge forget insights clean bench
+        domain cross-validate handout purge forget insights clean bench FORCE
 
 # ---------------------------------------------------------------- set-up
 # Rasa 3.6 runs on Python 3.8 to 3.10; .python-version (3.10) lets pyenv resolve python3.10.
@@ -88,8 +88,20 @@ domain.yml data/rules/answers.yml &: $(CONTENT) $(SCHOOL_PROFILE) $(filter data/
 
 domain: domain.yml
 
-# The data folders too: removing a training file changes only its folder.
-$(MODEL): $(SPACY_DIR)/meta.json $(SENTENCE_DIR)/model.safetensors domain.yml config.yml $(NLU_DATA) data/nlu data/rules data/stories $(filter bot/nlu/%,$(BOT_CODE))
+# What the model is trained from, by content: the stamp is rewritten only when a file's content, or the list of
+# files, differs from the last training's. A file saved while a training runs is newer than the stamp, so the
+# next `make` trains again (file times alone missed it: the model came out newer than the edit).
+MODEL_INPUTS := domain.yml config.yml $(sort $(NLU_DATA)) $(sort $(filter bot/nlu/%,$(BOT_CODE)))
+MODEL_STAMP  := build/model-inputs.sha256
+
+$(MODEL_STAMP): domain.yml FORCE
+	@mkdir -p $(@D)
+	@{ echo $(MODEL_INPUTS); cat $(MODEL_INPUTS); } | sha256sum > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+FORCE:
+
+$(MODEL): $(SPACY_DIR)/meta.json $(SENTENCE_DIR)/model.safetensors $(MODEL_STAMP)
 	$(RASA_FAST) train --fixed-model-name assistant --out models --quiet
 	@touch $@
 
