@@ -226,6 +226,8 @@ class EverydayFrames:
                 raise PatternError(f"{fid}: every frame needs a comment")
             try:
                 self._matcher.add(fid, _patterns(frame.get("patterns"), fid, "patterns"))
+                if frame.get("unless"):
+                    self._matcher.add(f"{fid}#unless", _patterns(frame["unless"], fid, "unless"))
             except (ValueError, TypeError, KeyError) as err:
                 raise PatternError(f"{fid}: invalid token pattern: {err}") from err
             self.ids.append(fid)
@@ -238,11 +240,12 @@ class EverydayFrames:
         return cls(nlp, data["frames"])
 
     def match(self, doc: Doc) -> str | None:
-        """The id of the first frame that matches the message, or None."""
+        """The id of the first frame that matches the message and none of whose `unless` patterns does, or None."""
         for reading in readings(self.nlp, doc):
-            matches = sorted(self._matcher(reading), key=lambda m: m[1])
-            if matches:
-                return self.nlp.vocab.strings[matches[0][0]]
+            found = [self.nlp.vocab.strings[m[0]] for m in sorted(self._matcher(reading), key=lambda m: m[1])]
+            kept = [fid for fid in found if "#" not in fid and f"{fid}#unless" not in found]
+            if kept:
+                return kept[0]
         return None
 
 

@@ -79,3 +79,9 @@ def test_a_frame_needs_an_id_and_a_comment(nlp):
         EverydayFrames(nlp, [{"id": "x", "patterns": [[{"LOWER": "a"}]]}])
     with pytest.raises(PatternError):
         EverydayFrames(nlp, [{"id": "Bad Id", "comment": "c", "patterns": [[{"LOWER": "a"}]]}])
+
+
+def test_a_frames_unless_keeps_a_disclosure(nlp):
+    frames = EverydayFrames.from_file(nlp, ROOT / "bot" / "nlu" / "everyday_frames.yml")
+    assert frames.match(nlp("my brother keeps taking my charger")) == "hands_off_my_things"
+    assert frames.match(nlp("locked in my room and hes taken my charger")) is None
