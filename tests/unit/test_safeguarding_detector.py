@@ -136,6 +136,8 @@ CATCH = [
     ("she keeps saying tell me the amount u can pay me or else", "disclosure_sextortion"),
     ("i bought them 3 roblox gift cards and they said it was not enough", "disclosure_sextortion"),
     ("if i unfollow him hell post them on his story", "disclosure_sextortion"),
+    ("she said shell send my pics to my mum unless i stay with her", "disclosure_sextortion"),
+    ("if i dump him he will show everyone the video of me", "disclosure_sextortion"),
     ("i was told its 50 quid or my pics go to my whole school", "disclosure_sextortion"),
     ("someone claiming to be police says i'll be arrested unless i pay them for the nudes", "disclosure_sextortion"),
     # cutting or scratching the body
@@ -186,6 +188,7 @@ IGNORE = [
     "how can i tell if someone is grooming my child online",
     "what are the signs my child is being sextorted",
     "how can i help my son spot a sextortion scam",
+    "my mum said shell show everyone my baby photos if i misbehave lol",
     "is it illegal to keep a nude my gf sent me",
     "is it illegal to ask for nudes if youre a teenager",
     "should i tell an adult about my friends boyfriend",
