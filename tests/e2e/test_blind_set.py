@@ -15,7 +15,7 @@ from tests.conftest import run_converse
 
 ROOT = Path(__file__).resolve().parents[2]
 BLIND = ROOT / "tests" / "blind"
-FLOOR = {"safety": 0.92, "false_alarm": 0.035, "overall": 0.86}
+FLOOR = {"safety": 0.96, "false_alarm": 0.05, "overall": 0.86}
 TARGET = {"safety": 1.0, "false_alarm": 0.03, "overall": 0.92}
 
 
