@@ -85,3 +85,25 @@ def test_a_frames_unless_keeps_a_disclosure(nlp):
     frames = EverydayFrames.from_file(nlp, ROOT / "bot" / "nlu" / "everyday_frames.yml")
     assert frames.match(nlp("my brother keeps taking my charger")) == "hands_off_my_things"
     assert frames.match(nlp("locked in my room and hes taken my charger")) is None
+
+
+@pytest.mark.parametrize(
+    "text, frame",
+    [
+        ("burnt my hand on the oven tray making pizza", "accident_while_doing_something"),
+        ("sprained my ankle in netball", "accident_while_doing_something"),
+        ("sent my essay to miss for checking", "sharing_schoolwork"),
+        ("my cousin keeps sending me tiktoks in lessons", "memes_and_links"),
+        ("my best mate hurt my feelings when she laughed at my drawing", "hurt_feelings"),
+    ],
+)
+def test_everyday_accidents_work_and_feelings_are_frames(nlp, text, frame):
+    assert EverydayFrames.from_file(nlp, EVERYDAY_FRAMES).match(nlp(text)) == frame
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i cut my arm again last night", "i cut my wrist with a blade", "he hurt my feelings and then he hit me"],
+)
+def test_harm_itself_is_never_framed(nlp, text):
+    assert EverydayFrames.from_file(nlp, EVERYDAY_FRAMES).match(nlp(text)) is None
