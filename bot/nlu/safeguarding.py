@@ -183,12 +183,7 @@ class ReportedSituations:
             name = entry.get("situation") if isinstance(entry, dict) else None
             if not isinstance(name, str) or not name.startswith("disclosure_") or name in self.order:
                 raise PatternError(f"reported situation missing, not a disclosure or repeated: {name!r}")
-            if not str(entry.get("comment") or "").strip():
-                raise PatternError(f"{name}: every reported situation needs a comment")
-            try:
-                self._matcher.add(name, _patterns(entry.get("patterns"), name, "patterns"))
-            except (ValueError, TypeError, KeyError) as err:
-                raise PatternError(f"{name}: invalid token pattern: {err}") from err
+            _add_commented(self._matcher, name, entry)
             self.order.append(name)
 
     @classmethod
@@ -206,9 +201,9 @@ class ReportedSituations:
         return audience if intent in self.about_someone_else and audience in self.reports.values() else None
 
     def situation(self, doc: Doc) -> str | None:
-        """The most urgent situation the message names, or None."""
+        """The most urgent situation the message names (and none of its `unless` patterns), or None."""
         found = {self.nlp.vocab.strings[m[0]] for reading in readings(self.nlp, doc) for m in self._matcher(reading)}
-        return next((name for name in self.order if name in found), None)
+        return next((name for name in self.order if name in found and f"{name}#unless" not in found), None)
 
 
 class EverydayFrames:
@@ -222,14 +217,7 @@ class EverydayFrames:
             fid = frame.get("id") if isinstance(frame, dict) else None
             if not isinstance(fid, str) or not _ID.match(fid) or fid in self.ids:
                 raise PatternError(f"frame id missing, not snake_case or repeated: {fid!r}")
-            if not str(frame.get("comment") or "").strip():
-                raise PatternError(f"{fid}: every frame needs a comment")
-            try:
-                self._matcher.add(fid, _patterns(frame.get("patterns"), fid, "patterns"))
-                if frame.get("unless"):
-                    self._matcher.add(f"{fid}#unless", _patterns(frame["unless"], fid, "unless"))
-            except (ValueError, TypeError, KeyError) as err:
-                raise PatternError(f"{fid}: invalid token pattern: {err}") from err
+            _add_commented(self._matcher, fid, frame)
             self.ids.append(fid)
 
     @classmethod
@@ -247,6 +235,19 @@ class EverydayFrames:
             if kept:
                 return kept[0]
         return None
+
+
+def _add_commented(matcher: Matcher, name: str, entry: Mapping[str, Any]) -> None:
+    """One commented entry of a frames or reported-situations file: its `patterns`, and its `unless` (if any)
+    under `name#unless`."""
+    if not str(entry.get("comment") or "").strip():
+        raise PatternError(f"{name}: every entry needs a comment")
+    try:
+        matcher.add(name, _patterns(entry.get("patterns"), name, "patterns"))
+        if entry.get("unless"):
+            matcher.add(f"{name}#unless", _patterns(entry["unless"], name, "unless"))
+    except (ValueError, TypeError, KeyError) as err:
+        raise PatternError(f"{name}: invalid token pattern: {err}") from err
 
 
 def readings(nlp: Language, doc: Doc) -> list[Doc]:

@@ -135,3 +135,18 @@ def test_a_teacher_telling_about_a_pupil_is_a_report(nlp):
     assert message.get("safeguarding")["reported_by"] == "teacher"
     [pupil] = detector.process([_report(nlp, text, "pupil", intent="disclosure_friend")], _Model(nlp))
     assert pupil.get("intent")["name"] == "disclosure_friend"
+
+
+def test_a_situations_unless_sets_it_aside(nlp):
+    entries = [
+        {
+            "situation": "disclosure_abuse",
+            "comment": "c",
+            "patterns": [[{"LOWER": "hits"}]],
+            "unless": [[{"LOWER": "ball"}]],
+        },
+        {"situation": "disclosure_image_shared", "comment": "c", "patterns": [[{"LOWER": "shared"}]]},
+    ]
+    reported = ReportedSituations(nlp, {"disclosure_parent_report": "parent"}, entries)
+    assert reported.situation(nlp("he hits her")) == "disclosure_abuse"
+    assert reported.situation(nlp("he hits the ball and shared a video")) == "disclosure_image_shared"
