@@ -18,18 +18,22 @@ from collections import Counter
 
 from bot import yaml_files
 from bot.nlu.calibrate import _messages
-from bot.nlu.components import DISCLOSURE_PREFIX, FALLBACK_INTENT
+from bot.nlu.components import DISCLOSURE_PREFIX, FALLBACK_INTENT, REPORTED_SITUATIONS
 
 SAFETY_KINDS = ("disclosure", "sextortion", "self_harm")
 HARMLESS_KINDS = ("benign", "out_of_scope")
-REPORTS = {"parent": "disclosure_parent_report", "teacher": "disclosure_teacher_report"}
+
+
+def _report_intents() -> dict:
+    """Reporter -> its report intent, from bot/nlu/reported_situations.yml ("parent" -> disclosure_parent_report)."""
+    return {who: intent for intent, who in yaml_files.load(REPORTED_SITUATIONS)["reports"].items()}
 
 
 def outcome(case: dict, parsed: dict) -> dict:
     """What one case came out as: its intent, and whether it passed, counted as safe, or raised a false alarm."""
     intent = (parsed.get("intent") or {}).get("name") or ""
     # a report answered as the situation it names (bot/nlu/reported_situations.yml) is still the report
-    reported = REPORTS.get((parsed.get("safeguarding") or {}).get("reported_by"))
+    reported = _report_intents().get((parsed.get("safeguarding") or {}).get("reported_by"))
     disclosure = intent.startswith(DISCLOSURE_PREFIX)
     kind = case.get("kind", "")
     return {

@@ -90,6 +90,7 @@ class SentenceMeaningFeaturizer(DenseFeaturizer, GraphComponent):
     def __init__(self, config: Dict[str, Any], name: str, encoder: Optional[SentenceEncoder] = None) -> None:
         super().__init__(name, config)
         self.encoder = encoder or SentenceEncoder(Path(config["model_dir"]), int(config["max_length"]))
+        textspeak.english_words()  # read numbers for letters with a word list loaded at start, not on a message
 
     @classmethod
     def create(
