@@ -20,10 +20,11 @@ cannot hold back other messages, a disclosure among them, for longer than that.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
 from contextvars import ContextVar
-from typing import Any, Awaitable, Callable, List, Optional
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional
 
 from rasa.core.channels.channel import UserMessage
 
@@ -35,6 +36,8 @@ SLOT_SECONDS = 1.0
 
 # The tracker store's failures during the running turn (None outside a guarded turn).
 _store_failures: ContextVar[Optional[List[str]]] = ContextVar("store_failures", default=None)
+# The trackers the running request's turns saved, by conversation (None outside `remembering_saves`).
+_saved_trackers: ContextVar[Optional[Dict[str, Any]]] = ContextVar("saved_trackers", default=None)
 
 
 def turn_timeout() -> float:
@@ -89,6 +92,28 @@ def report_store_failure(cause: str) -> None:
 def store_failed() -> bool:
     """Whether the tracker store has failed during the running turn."""
     return bool(_store_failures.get())
+
+
+@contextlib.contextmanager
+def remembering_saves() -> Iterator[None]:
+    """Around a request: keep the tracker its turn saves, so the code after the turn need not read it back."""
+    token = _saved_trackers.set({})
+    try:
+        yield
+    finally:
+        _saved_trackers.reset(token)
+
+
+def remember_saved(tracker: Any) -> None:
+    """The tracker store has saved this tracker for the running request (see `remembering_saves`)."""
+    saved = _saved_trackers.get()
+    if saved is not None:
+        saved[tracker.sender_id] = tracker
+
+
+def saved_tracker(sender_id: str) -> Optional[Any]:
+    """The tracker the running request's turn saved for this conversation, or None."""
+    return (_saved_trackers.get() or {}).get(sender_id)
 
 
 def failure_cause(error: BaseException) -> str:

@@ -214,6 +214,8 @@ class SafeguardingDetector(GraphComponent):
             situation = self._money_for(model).situation(situation, doc)
             reported = self._reported_for(model)
             reporter = reported.reporter(situation, self._audience(message))
+            if reporter and situation in reported.reports:
+                situation = reported.report_of(reporter)
             about = reported.situation(doc) if reporter else None
             if about:
                 situation, found = about, {**found, "reported_by": reporter}

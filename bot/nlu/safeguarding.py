@@ -194,11 +194,17 @@ class ReportedSituations:
         return cls(nlp, data["reports"], data["situations"], data.get("about_someone_else") or ())
 
     def reporter(self, intent: str, audience: str | None = None) -> str | None:
-        """Who reports, when the disclosure is a report: a report intent's own writer (parent, teacher), or a known
-        adult telling about someone else (`about_someone_else`, such as disclosure_friend); else None."""
+        """Who reports, when the disclosure is a report: the known adult writing (parent, teacher) or else the report
+        intent's own writer; or a known adult telling about someone else (`about_someone_else`, such as
+        disclosure_friend); else None."""
+        known = audience if audience in self.reports.values() else None
         if intent in self.reports:
-            return self.reports[intent]
-        return audience if intent in self.about_someone_else and audience in self.reports.values() else None
+            return known or self.reports[intent]  # a known parent's report is a parent's, whichever report was guessed
+        return known if intent in self.about_someone_else else None
+
+    def report_of(self, reporter: str) -> str:
+        """The report intent of a reporter ("parent" -> disclosure_parent_report)."""
+        return next(intent for intent, who in self.reports.items() if who == reporter)
 
     def situation(self, doc: Doc) -> str | None:
         """The most urgent situation the message names (and none of its `unless` patterns), or None."""

@@ -20,7 +20,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot.channels.turns import report_store_failure, store_failed
+from bot.channels.turns import remember_saved, report_store_failure, store_failed
 from bot.privacy.log_filter import install_log_filter
 from bot.privacy.store_statements import StoreStatements
 from bot.privacy.stored_events import stored_event
@@ -66,6 +66,7 @@ class RedactingTrackerStore(SQLTrackerStore):
             if new_events:
                 self._statements.insert([self._row(tracker.sender_id, event) for event in new_events])
             setattr(tracker, _EVENTS_STORED, len(tracker.events))
+            remember_saved(tracker)
             logger.debug("conversation stored (redacted)")
 
     @functools.cached_property

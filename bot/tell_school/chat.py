@@ -26,6 +26,7 @@ from bot.answers.answering import Reply, system_text
 from bot.answers.routes import SITUATIONS
 from bot.answers.safety import render
 from bot.channels.rate_limit import ALLOW, RateLimiter
+from bot.channels.turns import remembering_saves, saved_tracker
 from bot.privacy.forget_channel import _stores
 from bot.tell_school import flow, mailer, words
 from bot.tell_school.settings import Limits, Smtp, profile
@@ -75,7 +76,14 @@ class Route:
         """The reply to one message: the route's own, or the Rasa turn's (with the offer when it fits).
 
         `audience`: the channel's own, in place of the conversation's slot. `typed_words`: typed words pick options.
+        The offer reads the tracker the turn saved, not a second copy from the store.
         """
+        with remembering_saves():
+            return await self._around(app, sender, text, address, turn, audience, typed_words)
+
+    async def _around(
+        self, app: Any, sender: str, text: str, address: str, turn: Turn, audience: str | None, typed_words: bool
+    ) -> list | None:
         agent = getattr(getattr(app, "ctx", None), "agent", None)
         if not profile().enabled or agent is None:
             return await turn(text)
@@ -189,11 +197,12 @@ def reply_to(report, who: str) -> Reply:
 
 
 async def _conversation(agent: Any, sender: str, audience: str | None = None) -> tuple:
-    """(audience, age band, tracker) of a conversation, read from the tracker store; Nones when it cannot be read.
+    """(audience, age band, tracker) of a conversation: the tracker this request's turn saved, or else the one in
+    the tracker store; Nones when it cannot be read.
 
     A channel's own `audience` (WhatsApp, Telegram) comes before the conversation's slot."""
     try:
-        tracker = await agent.tracker_store.retrieve(sender)
+        tracker = saved_tracker(sender) or await agent.tracker_store.retrieve(sender)
     except Exception as error:
         logger.warning("tell-school: could not read the conversation (%s)", type(error).__name__)
         return audience, None, None

@@ -41,7 +41,13 @@ def test_summary_counts_each_kind():
     assert "safety caught 0/1; false alarms 0/1" in lines
 
 
-DEV_SETS = {"cases.yml": 400, "cases_fresh.yml": 300}
+DEV_SETS = {
+    "cases.yml": 400,
+    "cases_fresh.yml": 300,
+    "cases_third_pupils.yml": 160,
+    "cases_third_adults.yml": 150,
+    "cases_third_mixed.yml": 170,
+}
 
 
 def _dev_cases(name):

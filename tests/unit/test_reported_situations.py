@@ -64,6 +64,7 @@ def test_a_report_naming_no_other_situation_keeps_its_own_answer(reported, nlp, 
 def test_only_the_report_intents_and_an_adult_telling_about_someone_else_have_a_reporter(reported):
     assert reported.reporter("disclosure_parent_report") == "parent"
     assert reported.reporter("disclosure_teacher_report", "pupil") == "teacher"
+    assert reported.reporter("disclosure_teacher_report", "parent") == "parent"
     assert reported.reporter("disclosure_grooming") is None
     assert reported.reporter("disclosure_friend", "teacher") == "teacher"
     assert reported.reporter("disclosure_friend", "pupil") is None
@@ -125,6 +126,15 @@ def test_a_report_about_an_image_keeps_the_reports_answer(nlp):
     [message] = detector.process([_report(nlp, "my daughter sent a nude to a boy in her class")], _Model(nlp))
     assert message.get("intent")["name"] == "disclosure_parent_report"
     assert "reported_by" not in message.get("safeguarding")
+
+
+def test_a_known_parents_report_is_a_parents_whichever_report_the_classifiers_guessed(nlp):
+    detector = SafeguardingDetector(SafeguardingDetector.get_default_config())
+    text = "something happened to our ds at school today and i need advice"
+    [message] = detector.process([_report(nlp, text, "parent", intent="disclosure_teacher_report")], _Model(nlp))
+    assert message.get("intent")["name"] == "disclosure_parent_report"
+    [teacher] = detector.process([_report(nlp, text, "teacher", intent="disclosure_teacher_report")], _Model(nlp))
+    assert teacher.get("intent")["name"] == "disclosure_teacher_report"
 
 
 def test_a_teacher_telling_about_a_pupil_is_a_report(nlp):

@@ -77,6 +77,15 @@ def _norm(text: str) -> str:
 # ------------------------------------------------------------------ specific cases per situation
 
 CATCH = [
+    ("my stepdad's got a knife and he's screaming at mum", "disclosure_immediate_danger"),
+    ("mums boyfriend pulled a knife on us last night", "disclosure_immediate_danger"),
+    ("she's going to hurt us when she gets in", "disclosure_immediate_danger"),
+    ("honestly so tired of existing", "disclosure_self_harm"),
+    ("wish i was never born tbh", "disclosure_self_harm"),
+    ("i keep thinking about stepping in front of a train", "disclosure_self_harm"),
+    ("we got ur pics. pay now or we destroy you", "disclosure_sextortion"),
+    ("they made me strip in the changing room and laughed", "disclosure_abuse"),
+    ("older boys pulled my trackies down and filmed it", "disclosure_abuse"),
     # immediate danger
     ("he's outside my house and i'm scared", "disclosure_immediate_danger"),
     ("im in danger", "disclosure_immediate_danger"),
@@ -162,6 +171,14 @@ CATCH = [
 ]
 
 IGNORE = [
+    "we learned about knife crime in pshe today",
+    "mum's got the knife out chopping onions for tea",
+    "my brother's got a knife in fortnite and keeps getting me",
+    "tired of living with my sister she's so annoying",
+    "i'm so tired of being ignored by my mates",
+    "we jumped off the bridge into the river all summer",
+    "the dog ran out in front of a car and i screamed",
+    "my mum made me get up early for the car boot sale",
     "what is grooming",
     "is it illegal to force someone to have sex",
     "this homework is killing me",

@@ -60,6 +60,23 @@ def test_a_batch_gives_each_message_the_vector_it_gets_alone(encoder):
     assert np.allclose(together, alone, atol=1e-4)  # padding is masked out of the mean
 
 
+def test_token_ids_are_padded_to_a_few_compiled_lengths(encoder):
+    assert [encoder._padded(n) for n in (1, 8, 9, 17, 100, 128)] == [8, 8, 16, 24, 128, 128]
+    assert SentenceEncoder.BUCKETS[-1] == 128
+
+
+def test_the_compiled_function_gives_the_vector_the_plain_model_gives(model_dir, encoder):
+    """XLA and the padding change no meaning: the vector is the plain TensorFlow model's mean-pooled one."""
+    import tensorflow as tf
+    from transformers import TFBertModel
+
+    text = "my ex says he will post the video of me unless i send more"
+    batch = encoder.tokenizer([text], return_tensors="np")
+    hidden = TFBertModel.from_pretrained(str(model_dir))(**{k: tf.constant(v) for k, v in batch.items()})
+    plain = tf.math.l2_normalize(tf.reduce_mean(hidden.last_hidden_state, axis=1), axis=1).numpy()
+    assert np.allclose(encoder([text]), plain, atol=1e-5)
+
+
 def test_the_featurizer_adds_one_dense_sentence_feature_to_messages_with_text(model_dir, encoder):
     config = {**SentenceMeaningFeaturizer.get_default_config(), "model_dir": str(model_dir)}
     featurizer = SentenceMeaningFeaturizer(config, "sentence_meaning", encoder=encoder)

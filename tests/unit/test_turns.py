@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from types import SimpleNamespace
 
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from bot.channels.turns import guarded_turn, report_store_failure, store_failed, turn_timeout
+from bot.channels.turns import (
+    guarded_turn,
+    remember_saved,
+    remembering_saves,
+    report_store_failure,
+    saved_tracker,
+    store_failed,
+    turn_timeout,
+)
 from bot.settings import Settings
 
 TEXT = "a private message from Priya"
@@ -119,3 +128,30 @@ def test_turn_concurrency_setting(monkeypatch):
     for value, turns in (("3", 3), ("", Settings.turn_concurrency), ("0", Settings.turn_concurrency), ("x", 2)):
         monkeypatch.setenv("TURN_CONCURRENCY", value)
         assert turn_concurrency() == turns
+
+
+def test_a_saved_tracker_is_remembered_for_the_request_only():
+    tracker = SimpleNamespace(sender_id="abc")
+    remember_saved(tracker)  # outside a request: nothing is kept
+    assert saved_tracker("abc") is None
+    with remembering_saves():
+        assert saved_tracker("abc") is None
+        remember_saved(tracker)
+        assert saved_tracker("abc") is tracker
+        assert saved_tracker("someone else") is None
+    assert saved_tracker("abc") is None
+
+
+def test_a_tracker_saved_inside_a_guarded_turn_is_seen_after_it():
+    """The turn runs as its own task (a copy of the context); what it saves is still seen around it."""
+    tracker = SimpleNamespace(sender_id="abc")
+
+    async def on_new_message(message):
+        remember_saved(tracker)
+
+    async def request():
+        with remembering_saves():
+            assert await guarded_turn(on_new_message, UserMessage("hi", sender_id="abc"))
+            return saved_tracker("abc")
+
+    assert asyncio.run(request()) is tracker
