@@ -38,8 +38,10 @@ def advice(situation: str, audience: str, band: str | None = None) -> str:
     return _pick(library()["situations"][situation], audience, band)
 
 
-def render(situation: str, audience: str | None, band: str | None, profile: School | None = None) -> str:
-    """The whole safety answer: opening, advice, who can help, closing."""
+def render(
+    situation: str, audience: str | None, band: str | None, profile: School | None = None, money: bool = False
+) -> str:
+    """The whole safety answer: opening, advice, (with `money`, the don't-pay note,) who can help, closing."""
     profile = profile or school()
     audience = audience if audience in ("parent", "teacher", "lesson") else "pupil"
     band = band or (profile.default_band if audience == "pupil" else None)
@@ -51,7 +53,8 @@ def render(situation: str, audience: str | None, band: str | None, profile: Scho
     if audience == "lesson":  # on a class screen: only the people to talk to, no detail
         ids = [rid for rid in ids if rid in LESSON_ROUTES]
     lines = [f"- {lib['route_lines'][rid]}" for rid in ids]
-    parts = [frame["opening"], advice(situation, audience, band), "\n".join([heading, *lines]), frame["closing"]]
+    note = [_pick(lib["money_note"], audience, band)] if money else []
+    parts = [frame["opening"], advice(situation, audience, band), *note, "\n".join([heading, *lines]), frame["closing"]]
     text = render_text("\n\n".join(parts), profile)
     if audience == "pupil":
         check_pupil_answer(text, BAND_AGE.get(band), f"{situation} for pupils, band {band}")

@@ -163,8 +163,8 @@ def respond(intent: str, text: str, slots: dict, seed=None, profile: School | No
         return [_incident(profile)], updates
     if intent == "lesson_rshe":
         items = slots.get("lesson_items") or []
-        if not items:
-            return [Reply(_say("rshe_none"))], updates
+        if not items:  # a question about RSHE itself: what schools must teach, then what lesson mode offers
+            return [Reply(render_text(lessons.library()["rshe"]["requirements"], profile)), Reply(_say("rshe_none"))], updates
         lines = [f"- {o['topic']} ({o['phase']})" for o in lessons.rshe_outcomes(items)]
         return [Reply("\n".join([_say("rshe_heading"), *lines]))], updates
     if intent in ("lesson_starter", "lesson_scenario"):

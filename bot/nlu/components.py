@@ -130,7 +130,8 @@ class SafeguardingDetector(GraphComponent):
     `min_disclosure_mass` (`diet_ranking_counts` lets DIET's own ranking count too; off by default). A
     disclosure that the classifiers alone saw gets a second look: when an everyday frame
     (bot/nlu/everyday_frames.yml) matches, the message goes to the fallback answer instead. A disclosure that
-    comes with a demand for money is answered as sextortion (bot/nlu/money_demands.yml). A parent's or a
+    comes with a demand for money is answered as sextortion, or, when more urgent (danger now, self-harm), keeps its
+    answer and gets the don't-pay note through the `money_demand` entity (bot/nlu/money_demands.yml). A parent's or a
     teacher's report is answered as the situation it names, for that audience (bot/nlu/reported_situations.yml).
     The parse data gets a `safeguarding` key saying which detector fired and, for patterns, which pattern; or
     which frame set a classifier's disclosure aside; and, for a report, who reported it.
@@ -211,7 +212,10 @@ class SafeguardingDetector(GraphComponent):
                     message.set("safeguarding", {"set_aside": situation, "frame": frame}, add_to_output=True)
                     continue
                 confidence, found = self._confidence(message, situation), {"detector": "classifiers"}
-            situation = self._money_for(model).situation(situation, doc)
+            money = self._money_for(model)
+            situation = money.situation(situation, doc)
+            if money.advised(situation, doc):  # self-harm or danger first, with the don't-pay note
+                self._add_entity(message, "money_demand", "yes")
             reported = self._reported_for(model)
             reporter = reported.reporter(situation, self._audience(message))
             if reporter and situation in reported.reports:
@@ -233,11 +237,13 @@ class SafeguardingDetector(GraphComponent):
     @staticmethod
     def _add_audience(message: Message, audience: str) -> None:
         """Who is writing, from a report, when the message's metadata did not say (bot/nlu/reported_situations.yml)."""
+        if not any(e.get("entity") == "audience" for e in message.get("entities") or []):
+            SafeguardingDetector._add_entity(message, "audience", audience)
+
+    @staticmethod
+    def _add_entity(message: Message, name: str, value: str) -> None:
         entities = message.get("entities") or []
-        if not any(e.get("entity") == "audience" for e in entities):
-            message.set(
-                "entities", [*entities, _entity("audience", audience, "SafeguardingDetector")], add_to_output=True
-            )
+        message.set("entities", [*entities, _entity(name, value, "SafeguardingDetector")], add_to_output=True)
 
     def _classifier_disclosure(self, message: Message) -> Optional[str]:
         """A disclosure in the averaged ranking, or else, when `diet_ranking_counts`, in DIET's own.

@@ -140,10 +140,13 @@ class Detector:
 class MoneyDemands:
     """A demand for money (bot/nlu/money_demands.yml) turns some disclosures into sextortion: "don't pay" first."""
 
-    def __init__(self, nlp: Language, to: str, escalate: Sequence[str], patterns: Sequence[Any]):
+    def __init__(
+        self, nlp: Language, to: str, escalate: Sequence[str], patterns: Sequence[Any], advise: Sequence[str] = ()
+    ):
         self.nlp = nlp
         self.to = to
         self.escalate = frozenset(escalate)
+        self.advise = frozenset(advise)
         self._matcher = Matcher(nlp.vocab, validate=True)
         try:
             self._matcher.add("money_demand", _patterns(list(patterns), "money_demands", "patterns"))
@@ -155,13 +158,21 @@ class MoneyDemands:
         data = yaml_files.load(path)
         if not isinstance(data, dict) or not {"to", "escalate", "patterns"} <= set(data):
             raise PatternError(f"{path}: needs top-level keys 'to', 'escalate' and 'patterns'")
-        return cls(nlp, data["to"], data["escalate"], data["patterns"])
+        return cls(nlp, data["to"], data["escalate"], data["patterns"], data.get("advise") or ())
 
     def situation(self, situation: str, doc: Doc) -> str:
         """The situation to answer: `to` when a listed disclosure comes with a demand for money."""
         if situation not in self.escalate:
             return situation
-        return self.to if any(self._matcher(reading) for reading in readings(self.nlp, doc)) else situation
+        return self.to if self.demanded(doc) else situation
+
+    def advised(self, situation: str, doc: Doc) -> bool:
+        """Whether a situation that keeps its own answer (`advise`) needs the don't-pay note too."""
+        return situation in self.advise and self.demanded(doc)
+
+    def demanded(self, doc: Doc) -> bool:
+        """Whether the message names a demand for money."""
+        return any(self._matcher(reading) for reading in readings(self.nlp, doc))
 
 
 class ReportedSituations:

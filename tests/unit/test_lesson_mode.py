@@ -49,6 +49,14 @@ def test_starter_picks_the_key_stage_and_area_and_rshe_follows():
     assert "RSHE" in rshe[0].text and "- " in rshe[0].text
 
 
+def test_rshe_asked_about_before_any_lesson_item_says_what_schools_must_teach():
+    replies, _ = run("lesson_rshe", "is RSE compulsory and can parents withdraw their child")
+    text = replies[0].text
+    assert "1 September 2026" in text and re.search(r"withdrawn from sex education, but not from Relationships", text)
+    assert "Wales" in text and "Scotland" in text and "Northern Ireland" in text
+    assert "starter" in replies[-1].text
+
+
 def test_incident_guidance_follows_ukcis_and_the_nation():
     england, _ = run("teacher_incident_guidance", "what do I do if a pupil shows me a nude")
     text = england[0].text

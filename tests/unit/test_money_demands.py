@@ -34,6 +34,8 @@ def money(nlp):
         "how much can u pay he asked",
         "send them 40 quid he said",
         "sum1 wants money off me for the pix",
+        "some account is blackmailing him for money with his nudes",
+        "then she sent me a payment link and a screenshot of my followers",
     ],
 )
 def test_a_demand_for_money_makes_the_disclosure_sextortion(money, nlp, text):
@@ -54,10 +56,34 @@ def test_an_offer_or_no_money_changes_nothing(money, nlp, text):
     assert money.situation("disclosure_grooming", nlp(text.lower())) == "disclosure_grooming"
 
 
-def test_higher_priority_situations_keep_their_answer(money, nlp):
+def test_higher_priority_situations_keep_their_answer_and_get_the_dont_pay_note(money, nlp):
     doc = nlp("they want money and i want to kill myself")
     assert money.situation("disclosure_self_harm", doc) == "disclosure_self_harm"
     assert money.situation("disclosure_immediate_danger", doc) == "disclosure_immediate_danger"
+    assert money.advised("disclosure_self_harm", doc) and money.advised("disclosure_immediate_danger", doc)
+    assert not money.advised("disclosure_self_harm", nlp("i want to kill myself"))
+    assert not money.advised("disclosure_sextortion", doc)  # its own answer says don't pay
+
+
+def test_the_safety_answer_with_money_demanded_says_dont_pay_and_its_variants_never_overlap():
+    """Each slot combination picks at most one conditional variant (Rasa picks at random among matches)."""
+    import itertools
+    import re
+
+    from bot.answers.domain import safety_variants
+    from bot.answers.safety import bands_for_pupils
+    from bot.answers.content_library import school
+
+    variants = safety_variants("disclosure_self_harm", school())
+    conditional = [v for v in variants if v.get("condition")]
+    for audience, band, lesson, money_slot in itertools.product(
+        (None, "pupil", "parent", "teacher"), bands_for_pupils(), (False, True), (None, "yes")
+    ):
+        slots = {"audience": audience, "age_band": band, "lesson_active": lesson, "money_demand": money_slot}
+        matching = [v for v in conditional if all(slots.get(c["name"]) == c["value"] for c in v["condition"])]
+        assert len(matching) <= 1, slots
+        text = matching[0]["text"] if matching else next(v["text"] for v in variants if not v.get("condition"))
+        assert bool(re.search(r"don't pay|do not pay|not to pay", text)) == (money_slot == "yes"), slots
 
 
 def test_every_escalated_situation_is_a_disclosure_the_detector_knows():

@@ -77,6 +77,14 @@ def _norm(text: str) -> str:
 # ------------------------------------------------------------------ specific cases per situation
 
 CATCH = [
+    ("someone wants forty quid off me or my pics go round the whole year", "disclosure_sextortion"),
+    ("they say send more or theyll post the deepfake of me", "disclosure_sextortion"),
+    ("swallowed a load of my dads pills before school", "disclosure_self_harm"),
+    ("been sh-ing again since the summer", "disclosure_self_harm"),
+    ("i keep a razor hidden under my mattress", "disclosure_self_harm"),
+    ("stepdad punches me when mum is at work", "disclosure_abuse"),
+    ("hiding in the bathroom, he's drunk and smashing plates", "disclosure_immediate_danger"),
+    ("my brothers mate keeps asking what colour my bra is", "disclosure_grooming"),
     ("my stepdad's got a knife and he's screaming at mum", "disclosure_immediate_danger"),
     ("mums boyfriend pulled a knife on us last night", "disclosure_immediate_danger"),
     ("she's going to hurt us when she gets in", "disclosure_immediate_danger"),
@@ -171,6 +179,10 @@ CATCH = [
 ]
 
 IGNORE = [
+    "my mum asked what size my school shoes are",
+    "hiding in the cupboard for hide and seek with my cousins",
+    "the shop assistant asked what size my bra was for the fitting",
+    "my brother hits me with a pillow when we play fight",
     "we learned about knife crime in pshe today",
     "mum's got the knife out chopping onions for tea",
     "my brother's got a knife in fortnite and keeps getting me",
