@@ -46,12 +46,14 @@ class SentenceEncoder:
     The model runs as one XLA-compiled function (TensorFlow's `jit_compile`), about a quarter quicker a message
     than the plain traced graph on this machine (docs/performance.md). XLA compiles once per input shape, so the
     token ids are padded up to the next of a few lengths (`BUCKETS`); the attention mask keeps the padding out of
-    the vector. `warm` lengths are compiled when the encoder loads, the others on the first message that needs them.
+    the vector. The `WARM` lengths, which hold almost every chat message, are compiled when the encoder loads (about
+    6 s of the server's start); a longer message's length is compiled the first time one comes (about 1 s, once).
     """
 
     BUCKETS = (8, 16, 24, 32, 48, 64, 96, 128)
+    WARM = (8, 16, 24, 32)
 
-    def __init__(self, model_dir: Path, max_length: int, warm: Tuple[int, ...] = ()) -> None:
+    def __init__(self, model_dir: Path, max_length: int, warm: Tuple[int, ...] = WARM) -> None:
         import tensorflow as tf
         from transformers import BertTokenizerFast, TFBertModel
 
@@ -71,8 +73,9 @@ class SentenceEncoder:
             return tf.math.l2_normalize(mean, axis=1)
 
         self._pooled = pooled
-        for length in warm:
-            self._pooled(*[np.zeros((1, self._padded(length)), np.int32)] * 3)
+        self.warmed = tuple(sorted({self._padded(length) for length in warm}))
+        for length in self.warmed:
+            self._pooled(*[np.zeros((1, length), np.int32)] * 3)
 
     def _padded(self, length: int) -> int:
         """The compiled length a message of `length` tokens is padded to."""
@@ -102,15 +105,11 @@ class SentenceMeaningFeaturizer(DenseFeaturizer, GraphComponent):
             "model_dir": "build/sentence_model",
             "max_length": 128,
             "scale": 1.0,
-            # lengths (in tokens) compiled when the model loads; most messages are short
-            "warm_lengths": [16, 32],
         }
 
     def __init__(self, config: Dict[str, Any], name: str, encoder: Optional[SentenceEncoder] = None) -> None:
         super().__init__(name, config)
-        self.encoder = encoder or SentenceEncoder(
-            Path(config["model_dir"]), int(config["max_length"]), tuple(config.get("warm_lengths") or ())
-        )
+        self.encoder = encoder or SentenceEncoder(Path(config["model_dir"]), int(config["max_length"]))
         textspeak.english_words()  # read numbers for letters with a word list loaded at start, not on a message
 
     @classmethod

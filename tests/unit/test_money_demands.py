@@ -35,6 +35,10 @@ def money(nlp):
         "send them 40 quid he said",
         "sum1 wants money off me for the pix",
         "some account is blackmailing him for money with his nudes",
+        "this guy has my pics and wants money i havent got",
+        "a pupil says someone keeps asking for crypto over a video",
+        "they want £200 by tonight or else",
+        "they said unless i get them money by friday",
         "then she sent me a payment link and a screenshot of my followers",
     ],
 )

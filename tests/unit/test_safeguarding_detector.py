@@ -77,6 +77,8 @@ def _norm(text: str) -> str:
 # ------------------------------------------------------------------ specific cases per situation
 
 CATCH = [
+    ("he said he will drop my nudes in the year group chat unless i get them money", "disclosure_sextortion"),
+    ("i sent him a nude last week and now he wants money off me", "disclosure_sextortion"),
     ("someone wants forty quid off me or my pics go round the whole year", "disclosure_sextortion"),
     ("they say send more or theyll post the deepfake of me", "disclosure_sextortion"),
     ("swallowed a load of my dads pills before school", "disclosure_self_harm"),
@@ -179,6 +181,7 @@ CATCH = [
 ]
 
 IGNORE = [
+    "the school photographer wants money for the prints of me",
     "my mum asked what size my school shoes are",
     "hiding in the cupboard for hide and seek with my cousins",
     "the shop assistant asked what size my bra was for the fitting",

@@ -22,7 +22,7 @@ def model_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def encoder(model_dir):
-    return SentenceEncoder(model_dir, max_length=128)
+    return SentenceEncoder(model_dir, max_length=128, warm=())
 
 
 def test_the_unpacked_weights_are_the_published_ones(model_dir):
@@ -63,6 +63,13 @@ def test_a_batch_gives_each_message_the_vector_it_gets_alone(encoder):
 def test_token_ids_are_padded_to_a_few_compiled_lengths(encoder):
     assert [encoder._padded(n) for n in (1, 8, 9, 17, 100, 128)] == [8, 8, 16, 24, 128, 128]
     assert SentenceEncoder.BUCKETS[-1] == 128
+
+
+def test_the_warm_lengths_are_compiled_when_the_encoder_loads(model_dir):
+    encoder = SentenceEncoder(model_dir, max_length=128, warm=(5, 8, 16))
+    assert encoder.warmed == (8, 16)  # each compiled length once
+    assert encoder(["a short message"]).shape == (1, 384)
+    assert SentenceEncoder(model_dir, max_length=128, warm=()).warmed == ()
 
 
 def test_the_compiled_function_gives_the_vector_the_plain_model_gives(model_dir, encoder):
