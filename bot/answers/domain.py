@@ -65,7 +65,7 @@ def safety_variants(situation: str, profile: School) -> list[dict]:
     for money in money_cases:
         extra = {"money_demand": money} if len(money_cases) > 1 else {}
 
-        def text(audience, band):
+        def text(audience, band, money=money):
             return render(situation, audience, band, profile, money=bool(money))
 
         out += [

@@ -164,7 +164,8 @@ def respond(intent: str, text: str, slots: dict, seed=None, profile: School | No
     if intent == "lesson_rshe":
         items = slots.get("lesson_items") or []
         if not items:  # a question about RSHE itself: what schools must teach, then what lesson mode offers
-            return [Reply(render_text(lessons.library()["rshe"]["requirements"], profile)), Reply(_say("rshe_none"))], updates
+            requirements = render_text(lessons.library()["rshe"]["requirements"], profile)
+            return [Reply(requirements), Reply(_say("rshe_none"))], updates
         lines = [f"- {o['topic']} ({o['phase']})" for o in lessons.rshe_outcomes(items)]
         return [Reply("\n".join([_say("rshe_heading"), *lines]))], updates
     if intent in ("lesson_starter", "lesson_scenario"):

@@ -47,6 +47,7 @@ DEV_SETS = {
     "cases_third_pupils.yml": 160,
     "cases_third_adults.yml": 150,
     "cases_third_mixed.yml": 170,
+    "sextortion_probe.yml": 85,
 }
 
 

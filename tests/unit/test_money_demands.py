@@ -74,9 +74,9 @@ def test_the_safety_answer_with_money_demanded_says_dont_pay_and_its_variants_ne
     import itertools
     import re
 
+    from bot.answers.content_library import school
     from bot.answers.domain import safety_variants
     from bot.answers.safety import bands_for_pupils
-    from bot.answers.content_library import school
 
     variants = safety_variants("disclosure_self_harm", school())
     conditional = [v for v in variants if v.get("condition")]
