@@ -95,6 +95,10 @@ def test_a_frames_unless_keeps_a_disclosure(nlp):
         ("sent my essay to miss for checking", "sharing_schoolwork"),
         ("my cousin keeps sending me tiktoks in lessons", "memes_and_links"),
         ("my best mate hurt my feelings when she laughed at my drawing", "hurt_feelings"),
+        ("how do i end my speech for english", "finishing_a_piece_of_work"),
+        ("gonna finish the game then do homework", "finishing_a_piece_of_work"),
+        ("so knackered i could sleep till monday", "tired_after_an_ordinary_day"),
+        ("shattered after training, need a nap", "tired_after_an_ordinary_day"),
     ],
 )
 def test_everyday_accidents_work_and_feelings_are_frames(nlp, text, frame):
@@ -103,7 +107,14 @@ def test_everyday_accidents_work_and_feelings_are_frames(nlp, text, frame):
 
 @pytest.mark.parametrize(
     "text",
-    ["i cut my arm again last night", "i cut my wrist with a blade", "he hurt my feelings and then he hit me"],
+    [
+        "i cut my arm again last night",
+        "i cut my wrist with a blade",
+        "he hurt my feelings and then he hit me",
+        "so tired i want to sleep forever and never wake up",
+        "i want to end my life before i finish this essay",
+        "tired of living, i need a rest from everything",
+    ],
 )
 def test_harm_itself_is_never_framed(nlp, text):
     assert EverydayFrames.from_file(nlp, EVERYDAY_FRAMES).match(nlp(text)) is None
