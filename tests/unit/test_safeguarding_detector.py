@@ -178,6 +178,13 @@ CATCH = [
     ("a boy keeps making comments about my chest in science", "disclosure_abuse"),
     ("he said he wants a pic of my bum or hes telling everyone im frigid", "disclosure_pressure_images"),
     ("my teacher says a pupil told her his video is up on a website", "disclosure_teacher_report"),
+    # abuse told years later, going without food to change the body, a partner showing pics to friends
+    ("my uncle used to touch me when i was like 8", "disclosure_abuse"),
+    ("my cousin did stuff to me as a kid and i still think about it", "disclosure_abuse"),
+    ("ive been skipping lunch cos im too fat", "disclosure_self_harm"),
+    ("i barely eat now, i want to be skinny", "disclosure_self_harm"),
+    ("my ex sent my photos to all his mates", "disclosure_image_shared"),
+    ("my gf showed my nudes to her friends", "disclosure_image_shared"),
 ]
 
 IGNORE = [
@@ -243,6 +250,12 @@ IGNORE = [
     "my nan keeps turning up at my house with cake",
     "what if a scammer says pay £50 or else",
     "i paid £20 for the tickets and now they want more for postage",
+    "my nan touched me on the shoulder when i was crying",
+    "i went without food for a day before my blood test",
+    "im fasting for ramadan so im not eating till sunset",
+    "i stopped eating meat because i hate how animals are treated",
+    "my boyfriend showed his friends my photos of the dog",
+    "my ex showed everyone my holiday pics lol",
 ]
 
 
