@@ -26,6 +26,7 @@ class ActionAnswer(Action):
             bool(tracker.get_slot("audience_asked")),
             previous=previous_question(tracker.events) if intent in READS_THE_PREVIOUS_QUESTION else None,
             ranking=tracker.latest_message.get("intent_ranking"),
+            message=tracker.latest_message.get("text"),
         )
         for reply in replies:
             dispatcher.utter_message(**reply.as_dict())

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 
 from bot import yaml_files
+from bot.answers import concepts
 from bot.answers.audience import variant_key
 from bot.answers.content_library import CONTENT_DIR, School, answers, render_answer, render_text, school
 
@@ -15,6 +16,11 @@ FALLBACK_ANSWER = "out_of_scope"
 UNSURE_ANSWER = "unsure"  # the classifiers were unsure: the likeliest topics as buttons (answers/general.yml)
 UNSURE_INTENT = "nlu_fallback"
 MAX_CHOICES = 3
+# When the classifiers are unsure but one topic leads with at least this confidence, that topic is answered, with
+# the next likeliest as buttons under a line that keeps help in view (system.yml `unsure_lean`). On the development
+# sets (docs/development.md), the leading topic was a right answer for 32 of the 52 unsure messages that reach
+# 0.2, and knowledge answers never carry an emergency number, so a wrong lean is a wrong topic, not an alarm.
+LEAN_CONFIDENCE = 0.2
 NO_AUDIENCE_QUESTION = {"set_audience", "goodbye", "thanks", "bot_challenge"}
 # Intents whose answer depends on the question before them (see answer()).
 READS_THE_PREVIOUS_QUESTION = {"set_audience", FALLBACK_ANSWER, "nlu_fallback"}
@@ -78,6 +84,7 @@ def answer(
     profile: School | None = None,
     previous: str | None = None,
     ranking: list | None = None,
+    message: str | None = None,
 ) -> tuple[list[Reply], bool]:
     """The replies for an intent, and whether the audience question was asked in them.
 
@@ -91,19 +98,33 @@ def answer(
 
     `ranking` is the latest message's intent ranking. When the classifiers were unsure (`nlu_fallback`) and
     nothing before explains the message, the reply offers the two or three likeliest topics as buttons, with
-    Childline (or the NSPCC, or the DSL) in view, rather than only saying what it can't do.
+    Childline (or the NSPCC, or the DSL) in view, rather than only saying what it can't do. When one topic leads
+    (LEAN_CONFIDENCE), it is answered, and the others are the buttons.
+
+    `message` is the latest message's text: a key idea it names (bot/answers/concepts.py) is explained before the
+    answer, and a named term answers a message that could not be placed.
     """
     profile = profile or school()
     key = variant_key(audience, band, profile.default_band)
     if intent == "set_audience" and _worth_answering_again(previous, key, band, profile):
         intent = previous
     answer_id = answer_id_for(intent)
-    buttons = follow_up_buttons(answer_id)
+    buttons, other_topics = follow_up_buttons(answer_id), ()
     if answer_id == FALLBACK_ANSWER and _topic_follow_up(previous):
         answer_id, buttons = _topic_follow_up(previous), follow_up_buttons(previous)
     elif intent == UNSURE_INTENT and (choices := likeliest_topics(ranking)):
         answer_id, buttons = UNSURE_ANSWER, choices
-    replies = [Reply(with_adult_route(render_answer(answer_id, key, profile), answer_id, key, profile), buttons)]
+        if (leading := leading_topic(ranking)) is not None and len(choices) > 1:
+            answer_id, buttons, other_topics = leading, (), choices[1:]
+    text = render_answer(answer_id, key, profile)
+    if answer_id in (FALLBACK_ANSWER, UNSURE_ANSWER) and (term := concepts.named(message, terms_only=True)):
+        answer_id, buttons = term.answer, follow_up_buttons(term.answer)
+        text = concepts.lead(term, key, render_answer(answer_id, key, profile), profile)
+    elif idea := concepts.named(message, _area(answer_id)):
+        text = concepts.lead(idea, key, text, profile)
+    replies = [Reply(with_adult_route(text, answer_id, key, profile), buttons)]
+    if other_topics:  # leaned to one topic: the others as buttons under a line that keeps help in view
+        replies.append(Reply(_audience_text("unsure_lean", key, profile), other_topics))
     # Someone in the middle of telling is never asked who they are.
     ask = audience is None and not audience_asked and answer_id not in NO_AUDIENCE_QUESTION
     ask = ask and not answer_id.startswith(SUPPORT_PREFIX)
@@ -135,6 +156,28 @@ def likeliest_topics(ranking: list | None) -> tuple:
         return ()  # likeliest off topic ("whats 15% of 80"): the out-of-scope reply says what it can help with
     topics = [n for n in names if n in library and library[n].area not in ("general", "") and not _is_support(n)]
     return tuple((library[n].title, f"/{n}") for n in topics[:MAX_CHOICES])
+
+
+def leading_topic(ranking: list | None) -> str | None:
+    """The likeliest topic answer when the classifiers lean to it (LEAN_CONFIDENCE), else None."""
+    names = [r for r in ranking or [] if isinstance(r, dict) and r.get("name") != UNSURE_INTENT]
+    if not names or float(names[0].get("confidence") or 0.0) < LEAN_CONFIDENCE:
+        return None
+    topics = likeliest_topics(names[:1])
+    return topics[0][1].lstrip("/") if topics else None
+
+
+def _audience_text(name: str, key: str, profile: School) -> str:
+    """A system text written per audience (`pupil_u10`, `pupil`, `parent`, `teacher`) for a variant key."""
+    texts = system_texts()[name]
+    if key in texts:
+        return render_text(texts[key], profile)
+    return render_text(texts["pupil_u10" if key == "pupil_u10" else "pupil"], profile)
+
+
+def _area(answer_id: str) -> str | None:
+    entry = answers().get(answer_id)
+    return entry.area if entry else None
 
 
 def _is_support(name: str) -> bool:

@@ -95,6 +95,33 @@ def test_an_unsure_message_offers_the_likeliest_topics_with_help_in_view():
     assert "0808 800 5000" in parent[0].text
 
 
+LEANING = [
+    {"name": "nlu_fallback", "confidence": 0.4},
+    {"name": "consent_changing_mind", "confidence": 0.3},
+    {"name": "relationships_jealousy", "confidence": 0.1},
+    {"name": "greet", "confidence": 0.08},
+    {"name": "law_16_17", "confidence": 0.05},
+]
+
+
+def test_an_unsure_message_that_leans_to_one_topic_gets_that_answer_and_the_others_as_buttons():
+    replies, _ = answer("nlu_fallback", "pupil", "14_15", ranking=LEANING)
+    assert replies[0].text == render_answer("consent_changing_mind", "pupil_14_15", school())
+    assert [p for _, p in replies[1].buttons] == ["/relationships_jealousy", "/law_16_17"]
+    assert "0800 1111" in replies[1].text and "999" not in replies[1].text
+    parent, _ = answer("nlu_fallback", "parent", None, ranking=LEANING)
+    assert "0808 800 5000" in parent[-1].text and parent[-1].buttons
+    teacher, _ = answer("nlu_fallback", "teacher", None, ranking=LEANING)
+    assert school().dsl in teacher[-1].text
+
+
+def test_a_weak_lean_or_a_lean_to_a_disclosure_still_offers_the_choices():
+    weak = [dict(r, confidence=0.19) if r["name"] == "consent_changing_mind" else r for r in LEANING]
+    for ranking in (weak, RANKING):
+        replies, _ = answer("nlu_fallback", "pupil", "14_15", ranking=ranking)
+        assert replies[0].text == render_answer("unsure", "pupil_14_15", school()), ranking
+
+
 def test_an_unsure_message_with_no_topic_in_sight_gets_the_out_of_scope_reply():
     for ranking in (
         None,

@@ -73,8 +73,28 @@ def test_no_development_message_is_a_training_example():
     for path in (ROOT / "data" / "nlu").glob("*.yml"):
         for block in yaml.safe_load(path.read_text("utf-8")).get("nlu", []):
             examples |= {_norm(line[2:]) for line in str(block.get("examples", "")).splitlines() if line.strip()}
-    taught = [c["text"] for name in DEV_SETS for c in _dev_cases(name) if _norm(c["text"]) in examples]
+    messages = [c["text"] for name in DEV_SETS for c in _dev_cases(name)]
+    messages += [t["say"] for name in REPLY_SETS for c in _dev_cases(name) for t in c["turns"]]
+    taught = [m for m in messages if _norm(m) in examples]
     assert not taught, f"{len(taught)} development messages are training examples"
+
+
+# Reply-level development sets: converse.py cases (the words a right reply must contain), scored against a served
+# assistant (tests/dev/README.md); nothing in them may be trained on either.
+REPLY_SETS = {
+    "replies_pupils_consent_relationships.yml": 70,
+    "replies_pupils_law_help.yml": 70,
+    "replies_teachers_parents.yml": 80,
+}
+
+
+@pytest.mark.parametrize("name", sorted(REPLY_SETS))
+def test_each_reply_set_is_a_set_of_converse_cases(name):
+    cases = _dev_cases(name)
+    assert len(cases) >= REPLY_SETS[name]
+    for case in cases:
+        assert case["category"] in {"consent", "relationships", "law", "help", "teacher", "parent"}, case["id"]
+        assert case["turns"] and all(t["say"] and t["expect"] for t in case["turns"]), case["id"]
 
 
 def test_a_report_answered_as_its_situation_still_counts_as_the_report():

@@ -87,7 +87,7 @@ def test_the_safety_answer_with_money_demanded_says_dont_pay_and_its_variants_ne
         matching = [v for v in conditional if all(slots.get(c["name"]) == c["value"] for c in v["condition"])]
         assert len(matching) <= 1, slots
         text = matching[0]["text"] if matching else next(v["text"] for v in variants if not v.get("condition"))
-        assert bool(re.search(r"don't pay|do not pay|not to pay", text)) == (money_slot == "yes"), slots
+        assert bool(re.search(r"(don't|do not|never)\s+(\w+\s+){0,2}pay", text)) == (money_slot == "yes"), slots
 
 
 def test_every_escalated_situation_is_a_disclosure_the_detector_knows():

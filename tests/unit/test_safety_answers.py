@@ -44,6 +44,18 @@ def test_pupils_always_get_childline_and_a_person_to_tell(situation):
         assert re.search(r"\bbot\b", text)
 
 
+# "Don't pay" as a reader (and the public checker) reads it: "not to pay" alone is easy to miss.
+DONT_PAY = re.compile(r"(don't|do not|never)\s+(\w+\s+){0,2}pay", re.I)
+
+
+@pytest.mark.parametrize(
+    "audience,band",
+    [("pupil", b) for b in ("u10", "11_13", "14_15", "16_17", "18plus")] + [("parent", None), ("teacher", None)],
+)
+def test_every_reader_of_the_sextortion_answer_is_told_not_to_pay(audience, band):
+    assert DONT_PAY.search(render("disclosure_sextortion", audience, band)), (audience, band)
+
+
 def test_situation_specific_advice():
     assert re.search(r"don't pay", render("disclosure_sextortion", "pupil", "14_15"), re.I)
     assert re.search(r"don't delete", render("disclosure_sextortion", "pupil", "14_15"), re.I)

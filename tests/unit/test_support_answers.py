@@ -154,7 +154,7 @@ def test_posted_anyway_sends_own_images_to_report_remove_and_others_to_the_iwf(k
 @pytest.mark.parametrize("key", KEYS)
 def test_already_paid_says_dont_pay_more_and_still_report(key):
     text = render_answer("support_already_paid", key)
-    assert re.search(r"(Don't|not to) (pay|send) any more", text), key
+    assert re.search(r"Don't (pay|send) any more", text, re.I), key
     assert "fault" in text or "blame" in text, key
     assert re.search(r"report|referral", text, re.I), key
 

@@ -1,0 +1,77 @@
+"""Key ideas (bot/content/concepts/*.yml): a short explanation of an idea the message names, put before the answer.
+
+The answers are written per topic, so "what's love bombing?" used to get the general list of red flags without
+the words "love bombing". A concept answers the idea in its own terms, and the topic answer follows it:
+- it leads a topic answer when the message names it and the answer's area is one of the concept's `areas`;
+- a `term` (a name specific enough to stand alone, like "gaslighting") also answers a message the classifiers
+  could not place, followed by the concept's own topic answer.
+Never a safety answer: those are domain responses, and a disclosure is answered before any concept.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from bot import yaml_files
+from bot.answers.audience import pick_variant
+from bot.answers.content_library import CONTENT_DIR, School, render_text
+
+CONCEPTS = CONTENT_DIR / "concepts"
+AREAS = frozenset({"consent", "relationships", "law", "help", "parent", "teacher"})
+# Curly apostrophes read as straight ones, so "don’t" and "don't" match the same pattern.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'"})
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One key idea: where it applies, the words that name it, and its text for each reader."""
+
+    id: str
+    answer: str
+    term: bool
+    areas: frozenset
+    words: tuple
+    variants: dict
+
+    def named_in(self, message: str) -> bool:
+        """Whether the (lower-cased) message names this idea."""
+        return any(w.search(message) for w in self.words)
+
+
+@functools.lru_cache(maxsize=None)
+def concepts() -> tuple[Concept, ...]:
+    """Every concept, files by name and entries in file order (the first named wins)."""
+    return tuple(
+        Concept(
+            id=raw["id"],
+            answer=raw["answer"],
+            term=bool(raw.get("term")),
+            areas=frozenset(raw["areas"]),
+            words=tuple(re.compile(w) for w in raw["words"]),
+            variants=raw["variants"],
+        )
+        for path in sorted(CONCEPTS.glob("*.yml"))
+        for raw in yaml_files.load(path) or []
+    )
+
+
+def named(message: str | None, area: str | None = None, *, terms_only: bool = False) -> Concept | None:
+    """The first concept the message names that fits an answer's area (or, with `terms_only`, any term)."""
+    if not message:
+        return None
+    text = message.lower().translate(_APOSTROPHES)
+    for concept in concepts():
+        if terms_only and not concept.term:
+            continue
+        if not terms_only and area not in concept.areas:
+            continue
+        if concept.named_in(text):
+            return concept
+    return None
+
+
+def lead(concept: Concept, key: str, answer_text: str, profile: School) -> str:
+    """The concept's text for a reader, before the answer."""
+    return f"{render_text(pick_variant(concept.variants, key), profile)}\n\n{answer_text}"
