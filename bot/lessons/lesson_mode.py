@@ -55,6 +55,21 @@ def area_for(text: str) -> str | None:
     return None
 
 
+_COUNTED = r"(?:questions?|statements?|qs|items?|myths?|facts?)\b"
+
+
+def quiz_length(text: str) -> int:
+    """How many statements a request asks for ("five questions", "8 myth or fact"), else the default."""
+    numbers = chat()["numbers"]
+    # a number counts when what it counts follows it, so "year 9" is a year, not nine questions
+    asked = re.search(rf"\b(\d{{1,2}}|{'|'.join(numbers)})\b\W+(?:[\w-]+\W+){{0,3}}?{_COUNTED}", (text or "").lower())
+    if asked is None:
+        return lessons.QUIZ_DEFAULT
+    word = asked.group(1)
+    n = int(word) if word.isdigit() else numbers[word]
+    return n if lessons.QUIZ_MIN <= n <= lessons.QUIZ_MAX else lessons.QUIZ_DEFAULT
+
+
 def key_stage(text: str, remembered: str | None) -> str:
     """The key stage named in the text, else the last one used, else the default."""
     return lessons.key_stage_for(text) or remembered or chat()["default_key_stage"]
@@ -111,11 +126,15 @@ def _end_reply(state: dict, profile: School, lead: str = "") -> Reply:
 
 
 def _quiz_turn(
-    intent: str, choice: str | None, state: dict | None, ks: str, seed, profile: School
+    intent: str, choice: str | None, state: dict | None, ks: str, seed, profile: School, text: str = ""
 ) -> tuple[list, dict | None]:
     if intent == "lesson_quiz_start" or (intent == "quiz_restart" and not state):
-        state = quiz.start(ks, seed=seed)
+        # the topic and the length the teacher asked for ("five myth or fact on consent for year 8")
+        area = area_for(text) if intent == "lesson_quiz_start" else None
+        state = quiz.start(ks, n=quiz_length(text), seed=seed, area=area)
         intro = _say("quiz_intro", key_stage=ks.upper(), total=len(state["ids"]))
+        if area:
+            intro = _say("quiz_intro_area", key_stage=ks.upper(), total=len(state["ids"]), area=area)
         return [Reply(intro), _question_reply(state)], state
     if not state or (quiz.finished(state) and intent != "quiz_restart"):
         return [Reply(lessons.phrase("no_quiz"), (_button("quiz", "/lesson_quiz_start"),))], state
@@ -177,7 +196,7 @@ def respond(intent: str, text: str, slots: dict, seed=None, profile: School | No
         item = _best(pool, text)
         updates["lesson_items"] = [item["id"]]
         return [_item_reply(kind, item, ks, profile), Reply(_say("handout", area=item["area"], key_stage=ks))], updates
-    replies, state = _quiz_turn(intent, slots.get("quiz_choice"), slots.get("quiz"), ks, seed, profile)
+    replies, state = _quiz_turn(intent, slots.get("quiz_choice"), slots.get("quiz"), ks, seed, profile, text)
     updates["quiz"] = state
     updates["lesson_active"] = bool(state) and not quiz.finished(state)
     if state:

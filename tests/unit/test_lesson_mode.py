@@ -24,6 +24,19 @@ def test_a_whole_ks3_quiz_round():
     assert slots["lesson_active"] is False
 
 
+def test_a_quiz_on_the_topic_and_of_the_length_asked_for():
+    from bot.lessons import library
+
+    replies, slots = run("lesson_quiz_start", "Six myth-or-fact statements on consent for a Y8 PSHE lesson please")
+    ids = slots["quiz"]["ids"]
+    assert len(ids) == 6 and "on consent" in replies[0].text
+    on_topic = [i for i in ids if library.statement(i)["area"] == "consent"]
+    pool = [q for q in library.library()["quiz"] if q["area"] == "consent" and "ks3" in q["key_stages"]]
+    assert len(on_topic) == min(6, len(pool)) and on_topic
+    _, slots = run("lesson_quiz_start", "a quiz for year 9 please")  # a year is not a length
+    assert len(slots["quiz"]["ids"]) == library.QUIZ_DEFAULT
+
+
 def test_stop_skip_and_restart():
     _, slots = run("lesson_quiz_start", "quiz ks4")
     _, new = run("quiz_skip", "skip", slots)
