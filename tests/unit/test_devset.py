@@ -85,6 +85,7 @@ REPLY_SETS = {
     "replies_pupils_consent_relationships.yml": 70,
     "replies_pupils_law_help.yml": 70,
     "replies_teachers_parents.yml": 80,
+    "replies_fresh_mixed.yml": 150,
 }
 
 
