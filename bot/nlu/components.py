@@ -24,6 +24,10 @@ logger = logging.getLogger(__name__)
 
 PATTERNS = Path(__file__).resolve().parent / "safeguarding_patterns.yml"
 FALLBACK_INTENT = "nlu_fallback"
+# Looked past when a disclosure must be ranked first: the fallback, and the opener ("can i tell you something"),
+# which says someone is starting to tell. A message read as an opener and, close behind, as a disclosure is someone
+# telling ("something happened at a party last night that i didnt want, i havent told anyone").
+LOOKED_PAST = frozenset({FALLBACK_INTENT, "support_opener"})
 EVERYDAY_FRAMES = Path(__file__).resolve().parent / "everyday_frames.yml"
 MONEY_DEMANDS = Path(__file__).resolve().parent / "money_demands.yml"
 REPORTED_SITUATIONS = Path(__file__).resolve().parent / "reported_situations.yml"
@@ -262,8 +266,8 @@ class SafeguardingDetector(GraphComponent):
         return None
 
     def _disclosure_in(self, ranking: List[Dict[str, Any]]) -> Optional[str]:
-        """The disclosure ranked first (looking past nlu_fallback), when all disclosures together are likely."""
-        ranking = [r for r in ranking if r.get("name") != FALLBACK_INTENT]
+        """The disclosure ranked first (looking past LOOKED_PAST), when all disclosures together are likely."""
+        ranking = [r for r in ranking if r.get("name") not in LOOKED_PAST]
         if not ranking or not ranking[0]["name"].startswith(DISCLOSURE_PREFIX):
             return None
         # A classifier may be unsure which disclosure it is ("something happened at a party that i didnt want")

@@ -185,6 +185,12 @@ CATCH = [
     ("i barely eat now, i want to be skinny", "disclosure_self_harm"),
     ("my ex sent my photos to all his mates", "disclosure_image_shared"),
     ("my gf showed my nudes to her friends", "disclosure_image_shared"),
+    # waking up to someone on top of them; slang for nudes with the "everyone does it" line; money by PayPal or in £
+    ("woke up with my stepdad on top of me", "disclosure_abuse"),
+    ("woke up to him touching me at the sleepover", "disclosure_abuse"),
+    ("a lad in year 11 keeps asking me for spicy pics", "disclosure_pressure_images"),
+    ("a boy in my class asked me for 'naughty pics' and said everyone does it", "disclosure_pressure_images"),
+    ("i got tricked into sending a pic and now they want paypal", "disclosure_sextortion"),
 ]
 
 IGNORE = [
@@ -256,6 +262,10 @@ IGNORE = [
     "i stopped eating meat because i hate how animals are treated",
     "my boyfriend showed his friends my photos of the dog",
     "my ex showed everyone my holiday pics lol",
+    "i woke up with my cat on top of me lol",
+    "woke up with my little sister on top of me she wanted pancakes",
+    "my mate sends spicy pics of her dinner",
+    "everyone does it, is sending nudes really illegal?",
 ]
 
 
