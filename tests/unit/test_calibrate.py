@@ -33,3 +33,23 @@ def test_patterns_always_flag_frames_never_and_diet_only_when_asked():
     assert with_diet[0.4] == [True, False, True, True]
     assert with_diet[0.6] == [True, False, False, False]
     assert set(without) == set(THRESHOLDS)
+
+
+def test_an_opener_ranked_first_is_looked_past_and_a_question_is_not():
+    """'i havent told anyone' reads as an opener; with a disclosure close behind, it is someone telling."""
+    from types import SimpleNamespace
+
+    from bot.nlu.components import SafeguardingDetector
+
+    telling = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "support_opener", "confidence": 0.47},
+        {"name": "disclosure_abuse", "confidence": 0.44},
+        {"name": "disclosure_pressure_images", "confidence": 0.04},
+    ]
+    asking = [{"name": "abuse_what_is", "confidence": 0.47}, *telling[2:]]
+    detector = SimpleNamespace(_config={"min_disclosure_mass": 0.4})
+    assert abs(disclosure_mass(telling) - 0.48) < 1e-9
+    assert SafeguardingDetector._disclosure_in(detector, telling) == "disclosure_abuse"
+    assert disclosure_mass(asking) == 0.0
+    assert SafeguardingDetector._disclosure_in(detector, asking) is None
