@@ -117,11 +117,11 @@ def answer(
         if (leading := leading_topic(ranking)) is not None and len(choices) > 1:
             answer_id, buttons, other_topics = leading, (), choices[1:]
     text = render_answer(answer_id, key, profile)
-    if answer_id in (FALLBACK_ANSWER, UNSURE_ANSWER) and (term := concepts.named(message, terms_only=True)):
-        answer_id, buttons = term.answer, follow_up_buttons(term.answer)
-        text = concepts.lead(term, key, render_answer(answer_id, key, profile), profile)
-    elif idea := concepts.named(message, _area(answer_id)):
-        text = concepts.lead(idea, key, text, profile)
+    if answer_id in (FALLBACK_ANSWER, UNSURE_ANSWER) and (terms := concepts.named_all(message, terms_only=True)):
+        answer_id, buttons = terms[0].answer, follow_up_buttons(terms[0].answer)
+        text = concepts.lead(terms, key, render_answer(answer_id, key, profile), profile)
+    elif ideas := concepts.named_all(message, _area(answer_id)):
+        text = concepts.lead(ideas, key, text, profile)
     replies = [Reply(with_adult_route(text, answer_id, key, profile), buttons)]
     if other_topics:  # leaned to one topic: the others as buttons under a line that keeps help in view
         replies.append(Reply(_audience_text("unsure_lean", key, profile), other_topics))

@@ -57,21 +57,35 @@ def concepts() -> tuple[Concept, ...]:
     )
 
 
+# At most this many ideas lead one answer: "take it down vs report remove" names two, and both are explained.
+MOST_LEADING = 2
+
+
 def named(message: str | None, area: str | None = None, *, terms_only: bool = False) -> Concept | None:
     """The first concept the message names that fits an answer's area (or, with `terms_only`, any term)."""
+    found = named_all(message, area, terms_only=terms_only)
+    return found[0] if found else None
+
+
+def named_all(message: str | None, area: str | None = None, *, terms_only: bool = False) -> list[Concept]:
+    """Up to MOST_LEADING concepts the message names, in file order, that fit an area (or are terms)."""
     if not message:
-        return None
+        return []
     text = message.lower().translate(_APOSTROPHES)
+    found = []
     for concept in concepts():
         if terms_only and not concept.term:
             continue
         if not terms_only and area not in concept.areas:
             continue
         if concept.named_in(text):
-            return concept
-    return None
+            found.append(concept)
+            if len(found) == MOST_LEADING:
+                break
+    return found
 
 
-def lead(concept: Concept, key: str, answer_text: str, profile: School) -> str:
-    """The concept's text for a reader, before the answer."""
-    return f"{render_text(pick_variant(concept.variants, key), profile)}\n\n{answer_text}"
+def lead(ideas: list[Concept], key: str, answer_text: str, profile: School) -> str:
+    """The ideas' texts for a reader, before the answer."""
+    texts = [render_text(pick_variant(c.variants, key), profile) for c in ideas]
+    return "\n\n".join([*texts, answer_text])

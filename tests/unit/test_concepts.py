@@ -75,6 +75,17 @@ def test_a_named_idea_leads_an_answer_in_its_area():
     assert replies[0].text == render_answer("relationships_unhealthy_signs", "pupil_14_15", school())
 
 
+def test_two_named_ideas_both_lead_and_never_more():
+    message = "whats take it down and is it the same as report remove"
+    ideas = concepts.named_all(message, "help")
+    assert {c.id for c in ideas} == {"take_it_down_and_report_remove", "report_remove_age"}
+    replies, _ = answer("help_report_remove", "pupil", "14_15", message=message)
+    for idea in ideas:
+        assert render_text(idea.variants["pupil_14_15"]) in replies[0].text
+    crowded = "love bombing, gaslighting, coercive control and jealousy: which is worst"
+    assert len(concepts.named_all(crowded, "relationships")) == concepts.MOST_LEADING
+
+
 def test_a_named_term_answers_a_message_that_could_not_be_placed():
     message = "New TA starting Monday. What's the one-paragraph version of KCSIE she needs?"
     concept = concepts.named(message, terms_only=True)

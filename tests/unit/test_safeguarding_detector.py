@@ -191,6 +191,7 @@ CATCH = [
     ("a lad in year 11 keeps asking me for spicy pics", "disclosure_pressure_images"),
     ("a boy in my class asked me for 'naughty pics' and said everyone does it", "disclosure_pressure_images"),
     ("i got tricked into sending a pic and now they want paypal", "disclosure_sextortion"),
+    ("my mate says her bf shared her nudes and that's illegal right", "disclosure_friend"),
 ]
 
 IGNORE = [
@@ -266,6 +267,9 @@ IGNORE = [
     "woke up with my little sister on top of me she wanted pancakes",
     "my mate sends spicy pics of her dinner",
     "everyone does it, is sending nudes really illegal?",
+    # a myth a friend told them is a law question, not a friend's disclosure
+    "my mate says nudes are legal at 17 if ur in a relationship. true?",
+    "my best friend reckons sexting is only illegal under 16",
 ]
 
 
