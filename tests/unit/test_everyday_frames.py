@@ -99,6 +99,10 @@ def test_a_frames_unless_keeps_a_disclosure(nlp):
         ("gonna finish the game then do homework", "finishing_a_piece_of_work"),
         ("so knackered i could sleep till monday", "tired_after_an_ordinary_day"),
         ("shattered after training, need a nap", "tired_after_an_ordinary_day"),
+        ("i sent a pic of my cat to my mate and she screenshotted it", "photos_of_ordinary_things"),
+        ("my gran keeps asking for photos of my new uniform", "photos_of_ordinary_things"),
+        ("im so done with this group project", "done_with_a_task"),
+        ("done with maths for today honestly", "done_with_a_task"),
     ],
 )
 def test_everyday_accidents_work_and_feelings_are_frames(nlp, text, frame):
@@ -114,6 +118,10 @@ def test_everyday_accidents_work_and_feelings_are_frames(nlp, text, frame):
         "so tired i want to sleep forever and never wake up",
         "i want to end my life before i finish this essay",
         "tired of living, i need a rest from everything",
+        "he screenshotted a pic of my body and says he'll leak it unless i pay",
+        "someone has a nude photo of my sister",
+        "im so done with everything, i want it to end",
+        "done with this week, done with life, done with myself",
     ],
 )
 def test_harm_itself_is_never_framed(nlp, text):

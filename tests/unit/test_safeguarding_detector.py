@@ -270,6 +270,7 @@ IGNORE = [
     # a myth a friend told them is a law question, not a friend's disclosure
     "my mate says nudes are legal at 17 if ur in a relationship. true?",
     "my best friend reckons sexting is only illegal under 16",
+    "my friend threatened to tell everyone i fancy him lol",
 ]
 
 
