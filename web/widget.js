@@ -532,6 +532,10 @@
   }
 
   function quickExit() {
+    // Once only: a second location.replace (Escape pressed a third time) would abort the first navigation.
+    if (state.exiting) {
+      return;
+    }
     var sender = state.sender;
     forgetOnServer(sender);
     wipe();
