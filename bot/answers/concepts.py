@@ -61,12 +61,6 @@ def concepts() -> tuple[Concept, ...]:
 MOST_LEADING = 2
 
 
-def named(message: str | None, area: str | None = None, *, terms_only: bool = False) -> Concept | None:
-    """The first concept the message names that fits an answer's area (or, with `terms_only`, any term)."""
-    found = named_all(message, area, terms_only=terms_only)
-    return found[0] if found else None
-
-
 def named_all(message: str | None, area: str | None = None, *, terms_only: bool = False) -> list[Concept]:
     """Up to MOST_LEADING concepts the message names, in file order, that fit an area (or are terms)."""
     if not message:

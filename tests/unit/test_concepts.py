@@ -14,6 +14,14 @@ from bot.answers.content_library import answers, render_answer, render_text, sch
 from tests.unit.test_content import GRADE_LIMIT, LEGAL_CLAIM_WRONG, LITERAL_CONTACT, UNCONFIRMED
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _first(message, area=None, *, terms_only=False):
+    """The first idea a message names that fits an area (or, with `terms_only`, the first term), or None."""
+    found = concepts.named_all(message, area, terms_only=terms_only)
+    return found[0] if found else None
+
+
 TEXTS = [(c.id, key, text) for c in concepts.concepts() for key, text in c.variants.items()]
 
 
@@ -55,13 +63,13 @@ def test_a_term_never_answers_an_off_topic_or_small_talk_example():
     """A term answers unplaced messages, so it must not be a word everyday messages use."""
     harmless = _examples({"out_of_scope", "greet", "goodbye", "thanks", "bot_challenge", "what_can_you_do"})
     assert len(harmless) > 300
-    fired = [(m, c.id) for m in harmless if (c := concepts.named(m, terms_only=True))]
+    fired = [(m, c.id) for m in harmless if (c := _first(m, terms_only=True))]
     assert len(fired) <= len(harmless) // 100, fired
 
 
 def test_a_named_idea_leads_an_answer_in_its_area():
     message = "is love bombing a red flag or just a nice thing to do"
-    concept = concepts.named(message, "relationships")
+    concept = _first(message, "relationships")
     assert concept is not None and concept.id == "love_bombing"
     replies, _ = answer("relationships_unhealthy_signs", "pupil", "14_15", message=message)
     idea = render_text(concept.variants["pupil_14_15"])
@@ -88,7 +96,7 @@ def test_two_named_ideas_both_lead_and_never_more():
 
 def test_a_named_term_answers_a_message_that_could_not_be_placed():
     message = "New TA starting Monday. What's the one-paragraph version of KCSIE she needs?"
-    concept = concepts.named(message, terms_only=True)
+    concept = _first(message, terms_only=True)
     assert concept is not None and concept.term
     for intent in ("out_of_scope", "nlu_fallback"):
         replies, _ = answer(intent, "teacher", None, message=message)
@@ -98,12 +106,8 @@ def test_a_named_term_answers_a_message_that_could_not_be_placed():
 
 def test_an_everyday_word_alone_never_answers_an_unplaced_message():
     """Ideas named with everyday words only lead an answer already on topic: an off-topic message keeps its reply."""
-    named = [
-        (m, c)
-        for m in _examples(TOPIC_INTENTS)
-        if (c := concepts.named(m, "relationships") or concepts.named(m, "consent"))
-    ]
-    everyday = [(m, c) for m, c in named if not c.term and concepts.named(m, terms_only=True) is None]
+    named = [(m, c) for m in _examples(TOPIC_INTENTS) if (c := _first(m, "relationships") or _first(m, "consent"))]
+    everyday = [(m, c) for m, c in named if not c.term and _first(m, terms_only=True) is None]
     assert len(everyday) >= 20
     for message, concept in everyday:
         replies, _ = answer("out_of_scope", "pupil", "14_15", message=message)
