@@ -14,17 +14,9 @@ import argparse
 import asyncio
 
 from bot import yaml_files
-from bot.nlu.components import DIET_RANKING, DISCLOSURE_PREFIX, LOOKED_PAST
+from bot.nlu.components import DIET_RANKING, disclosure_mass
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
-
-
-def disclosure_mass(ranking: list) -> float:
-    """The summed confidence of the disclosure intents when one of them is ranked first, else 0."""
-    ranking = [r for r in ranking or [] if r.get("name") not in LOOKED_PAST]
-    if not ranking or not ranking[0]["name"].startswith(DISCLOSURE_PREFIX):
-        return 0.0
-    return sum(r.get("confidence", 0.0) for r in ranking if r["name"].startswith(DISCLOSURE_PREFIX))
 
 
 def _messages(model: str, cases: list) -> list:

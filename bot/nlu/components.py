@@ -48,6 +48,18 @@ def _entity(name: str, value: str, extractor: str, start: int = 0, end: int = 0)
     }
 
 
+def disclosure_mass(ranking: Optional[List[Dict[str, Any]]]) -> float:
+    """The summed confidence of the disclosure intents when one of them ranks first (looking past LOOKED_PAST).
+
+    A classifier may be unsure which disclosure it is ("something happened at a party that i didnt want")
+    while sure that it is one: what counts is the probability of any disclosure, summed over them all.
+    """
+    ranking = [r for r in ranking or [] if r.get("name") not in LOOKED_PAST]
+    if not ranking or not ranking[0]["name"].startswith(DISCLOSURE_PREFIX):
+        return 0.0
+    return sum(r.get("confidence", 0.0) for r in ranking if r["name"].startswith(DISCLOSURE_PREFIX))
+
+
 class _Stateless(GraphComponent):
     """A pipeline step with no settings and nothing to train."""
 
@@ -267,13 +279,10 @@ class SafeguardingDetector(GraphComponent):
 
     def _disclosure_in(self, ranking: List[Dict[str, Any]]) -> Optional[str]:
         """The disclosure ranked first (looking past LOOKED_PAST), when all disclosures together are likely."""
-        ranking = [r for r in ranking if r.get("name") not in LOOKED_PAST]
-        if not ranking or not ranking[0]["name"].startswith(DISCLOSURE_PREFIX):
+        mass = disclosure_mass(ranking)
+        if not mass or mass < self._config["min_disclosure_mass"]:
             return None
-        # A classifier may be unsure which disclosure it is ("something happened at a party that i didnt want")
-        # while sure that it is one: what counts is the probability of any disclosure, summed over them all.
-        mass = sum(r.get("confidence", 0) for r in ranking if r["name"].startswith(DISCLOSURE_PREFIX))
-        return ranking[0]["name"] if mass >= self._config["min_disclosure_mass"] else None
+        return next(r["name"] for r in ranking if r.get("name") not in LOOKED_PAST)
 
     @staticmethod
     def _confidence(message: Message, name: str) -> float:
