@@ -81,11 +81,16 @@ def test_no_development_message_is_a_training_example():
 
 # Reply-level development sets: converse.py cases (the words a right reply must contain), scored against a served
 # assistant (tests/dev/README.md); nothing in them may be trained on either.
+CONVERSE_CATEGORIES = {"consent", "relationships", "law", "help", "teacher", "parent", "disclosure", "sextortion"}
+CONVERSE_CATEGORIES |= {"self_harm", "benign", "out_of_scope"}
 REPLY_SETS = {
     "replies_pupils_consent_relationships.yml": 70,
     "replies_pupils_law_help.yml": 70,
     "replies_teachers_parents.yml": 80,
     "replies_fresh_mixed.yml": 150,
+    "replies_safety_fresh2.yml": 140,
+    "replies_benign_fresh2.yml": 120,
+    "replies_questions_fresh2.yml": 140,
 }
 
 
@@ -94,7 +99,7 @@ def test_each_reply_set_is_a_set_of_converse_cases(name):
     cases = _dev_cases(name)
     assert len(cases) >= REPLY_SETS[name]
     for case in cases:
-        assert case["category"] in {"consent", "relationships", "law", "help", "teacher", "parent"}, case["id"]
+        assert case["category"] in CONVERSE_CATEGORIES, case["id"]
         assert case["turns"] and all(t["say"] and t["expect"] for t in case["turns"]), case["id"]
 
 
