@@ -265,3 +265,14 @@ PASSAGES = list(_pupil_passages())
 def test_pupil_text_reading_level(ks, item_id, text):
     grade = textstat.flesch_kincaid_grade(_plain(text))
     assert grade <= GRADE_LIMIT[ks], f"{item_id} ({ks}) reads at grade {grade}"
+
+
+def test_lesson_material_never_prints_999():
+    """Lessons and the incident steps are knowledge, read in a classroom: 999 there reads as an alarm.
+
+    They name the emergency number in words; a teacher's report of a real incident gets the safety answer, with 999.
+    """
+    rendered = [content.render_text(t) for t in ALL_TEXT]
+    for nation in ("England", "Wales", "Scotland", "Northern Ireland"):
+        rendered += [content.render_text(t) for t in _texts(lessons.incident_guidance(nation))]
+    assert rendered and not [t for t in rendered if "999" in t]
