@@ -28,6 +28,28 @@ FALLBACK_INTENT = "nlu_fallback"
 # which says someone is starting to tell. A message read as an opener and, close behind, as a disclosure is someone
 # telling ("something happened at a party last night that i didnt want, i havent told anyone").
 LOOKED_PAST = frozenset({FALLBACK_INTENT, "support_opener"})
+# Questions about a topic, by intent name or prefix; help_*, support_* and the friend-helping and harassment
+# intents are left out, because a person telling may be read as one of them.
+QUESTION_INTENTS = (
+    "abuse_what_is",
+    "consent_",
+    "law_",
+    "lesson_",
+    "parent_app_settings",
+    "parent_sextortion",
+    "parent_talk_to_child",
+    "parent_warning_signs",
+    "relationships_control_phone",
+    "relationships_crush_dating",
+    "relationships_ending_safely",
+    "relationships_friendships",
+    "relationships_healthy_signs",
+    "relationships_jealousy",
+    "relationships_lgbtq",
+    "relationships_respect",
+    "relationships_unhealthy_signs",
+    "teacher_incident_guidance",
+)
 EVERYDAY_FRAMES = Path(__file__).resolve().parent / "everyday_frames.yml"
 MONEY_DEMANDS = Path(__file__).resolve().parent / "money_demands.yml"
 REPORTED_SITUATIONS = Path(__file__).resolve().parent / "reported_situations.yml"
@@ -162,6 +184,8 @@ class SafeguardingDetector(GraphComponent):
             "reported_situations": str(REPORTED_SITUATIONS),
             "min_disclosure_mass": 0.4,
             "diet_ranking_counts": False,
+            "min_question_confidence": 0.7,
+            "question_intents": list(QUESTION_INTENTS),
         }
 
     def __init__(self, config: Dict[str, Any]) -> None:
@@ -214,7 +238,10 @@ class SafeguardingDetector(GraphComponent):
         for message in messages:
             text = message.get("text") or ""
             doc = message.get(SPACY_DOC) or model.model(text.lower())
-            hit = detector.detect(doc)
+            hits = detector.detect_all(doc)
+            if self._asked(message):
+                hits = [h for h in hits if not h.yields]
+            hit = hits[0] if hits else None
             if hit:
                 situation, confidence = hit.situation, 1.0
                 found = {"detector": "patterns", "pattern": hit.pattern_id}
@@ -243,6 +270,19 @@ class SafeguardingDetector(GraphComponent):
             self._set_intent(message, situation, confidence=confidence)
             message.set("safeguarding", {"situation": situation, **found}, add_to_output=True)
         return messages
+
+    def _asked(self, message: Message) -> bool:
+        """Whether the classifiers read the message, with confidence, as a question about a topic.
+
+        A context pattern (`yields_to_questions`: "my child" or "my friend" with a concern word anywhere) then
+        stands aside: "what is sextortion? my 15 year old games online every night" is a parent's question.
+        """
+        ranking = message.get("intent_ranking") or []
+        if not ranking:
+            return False
+        top = ranking[0]
+        asked = any(top["name"] == q or top["name"].startswith(q) for q in self._config["question_intents"])
+        return asked and top.get("confidence", 0.0) >= self._config["min_question_confidence"]
 
     @staticmethod
     def _audience(message: Message) -> Optional[str]:

@@ -29,7 +29,7 @@ from bot.nlu.pipeline import entity_pipes
 __all__ = ["Hit", "Detector", "EverydayFrames", "MoneyDemands", "PatternError", "ReportedSituations"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_ENTRY_KEYS = {"id", "situation", "comment", "patterns", "requires", "unless"}
+_ENTRY_KEYS = {"id", "situation", "comment", "patterns", "requires", "unless", "yields_to_questions"}
 _TOP_KEYS = {"priority", "patterns", "vocab"}
 _ENTITY_KEYS = {"ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID"}  # token attributes only an entity ruler sets
 
@@ -48,6 +48,7 @@ class Hit:
     situation: str
     pattern_id: str
     matched_text: str
+    yields: bool = False  # a context pattern that a confident reading as a question overrules
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class _Entry:
     situation: str
     rank: int
     n_groups: int
+    yields: bool
 
 
 class Detector:
@@ -72,7 +74,9 @@ class Detector:
         for raw in entries:
             pid = _check_entry(raw, rank, self._entries)
             groups = [_flatten(group, pid) for group in raw.get("requires") or []]
-            self._entries[pid] = _Entry(pid, raw["situation"], rank[raw["situation"]], len(groups))
+            self._entries[pid] = _Entry(
+                pid, raw["situation"], rank[raw["situation"]], len(groups), bool(raw.get("yields_to_questions"))
+            )
             self._add(pid, _patterns(raw["patterns"], pid, "patterns"))
             for i, group in enumerate(groups):
                 self._add(f"{pid}#requires{i}", group)
@@ -127,7 +131,7 @@ class Detector:
             text = span.text
             if len(original) == len(doc.text):
                 text = original[span.start_char : span.end_char]
-            found.append((entry.rank, start, -(end - start), Hit(entry.situation, entry.id, text)))
+            found.append((entry.rank, start, -(end - start), Hit(entry.situation, entry.id, text, entry.yields)))
         return found
 
     def _add(self, key: str, patterns: list[TokenPattern]) -> None:

@@ -120,3 +120,37 @@ def test_diet_ranking_is_not_in_the_parse_output():
     message.set("intent_ranking", _ranking(("greet", 1.0)))
     KeepDietRanking().process([message])
     assert DIET_RANKING not in message.as_dict(only_output_properties=True)
+
+
+ASKED = "what is sextortion? heard about it on the radio and my 15 year old is gaming online every night"
+
+
+def test_a_context_pattern_stands_aside_for_a_confident_question(model, detector):
+    """parent_my_child ("my child" and a concern word) fires here; the classifiers are sure it is a question."""
+    message = _classify(ASKED, diet=[("parent_sextortion", 0.95)], regression=[("parent_sextortion", 0.9)])
+    detector.process([message], model)
+    assert message.get("intent")["name"] == "parent_sextortion"
+    assert message.get("safeguarding") is None
+
+
+def test_a_context_pattern_still_fires_when_the_question_reading_is_unsure(model, detector):
+    message = _classify(ASKED, diet=[("parent_sextortion", 0.6)], regression=[("parent_sextortion", 0.6)])
+    detector.process([message], model)
+    assert message.get("intent")["name"].startswith("disclosure_")  # answered as the sextortion it names
+    assert message.get("safeguarding")["pattern"] == "parent_my_child"
+
+
+def test_a_context_pattern_does_not_stand_aside_for_a_help_answer(model, detector):
+    """help_* answers are where a person telling is often read, so they never overrule a pattern."""
+    text = "i think my daughter is self harming, she wears long sleeves all the time and locks the bathroom"
+    message = _classify(text, diet=[("help_self_harm_worry", 0.95)], regression=[("help_self_harm_worry", 0.9)])
+    detector.process([message], model)
+    assert message.get("intent")["name"].startswith("disclosure_")
+
+
+def test_an_event_pattern_never_stands_aside(model, detector):
+    text = "what is sextortion? my son is being blackmailed over a video of him"
+    message = _classify(text, diet=[("parent_sextortion", 0.95)], regression=[("parent_sextortion", 0.95)])
+    detector.process([message], model)
+    assert message.get("intent")["name"].startswith("disclosure_")
+    assert message.get("safeguarding")["detector"] == "patterns"
