@@ -192,9 +192,20 @@ CATCH = [
     ("a boy in my class asked me for 'naughty pics' and said everyone does it", "disclosure_pressure_images"),
     ("i got tricked into sending a pic and now they want paypal", "disclosure_sextortion"),
     ("my mate says her bf shared her nudes and that's illegal right", "disclosure_friend"),
+    ("my uncle keeps walking in whenever im getting changed and just stares", "disclosure_abuse"),
+    ("is it normal my stepdad comes in the bathroom when i'm in the bath? he took the lock off", "disclosure_abuse"),
+    ("my coach checks my body every week to see if im developing properly", "disclosure_abuse"),
+    ("i did stuff with a boy at a party and someone recorded it, now its going round", "disclosure_image_shared"),
+    ("the man from my swimming club told me dnt tell anyone about our chats on snap", "disclosure_grooming"),
 ]
 
 IGNORE = [
+    "my brother always hogs the bathroom when i need a shower",
+    "my dad always sings in the shower and its so loud when im trying to sleep",
+    "my dad checked my body for ticks after the camping trip",
+    "the doctor checks my body every year to see if i'm growing properly, my dad takes me",
+    "we did stuff for the school play and someone filmed it and put it on their story",
+    "my mum said don't tell dad about the surprise party",
     "the school photographer wants money for the prints of me",
     "my mum asked what size my school shoes are",
     "hiding in the cupboard for hide and seek with my cousins",
