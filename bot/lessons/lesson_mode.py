@@ -10,6 +10,7 @@ import random
 import re
 
 from bot import yaml_files
+from bot.answers import concepts
 from bot.answers.answering import Reply
 from bot.answers.content_library import CONTENT_DIR, School, render_text, school
 from bot.lessons import library as lessons
@@ -179,7 +180,10 @@ def respond(intent: str, text: str, slots: dict, seed=None, profile: School | No
     ks = key_stage(text, slots.get("key_stage"))
     updates: dict = {"key_stage": ks, "lesson_active": True}
     if intent == "teacher_incident_guidance":
-        return [_incident(profile)], updates
+        guidance = _incident(profile)
+        if ideas := concepts.named_all(text, "teacher"):  # "is the UKCIS advice statutory?": that first
+            guidance = Reply(concepts.lead(ideas, "teacher", guidance.text, profile))
+        return [guidance], updates
     if intent == "lesson_rshe":
         items = slots.get("lesson_items") or []
         if not items:  # a question about RSHE itself: what schools must teach, then what lesson mode offers
