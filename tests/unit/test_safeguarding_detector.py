@@ -197,9 +197,11 @@ CATCH = [
     ("my coach checks my body every week to see if im developing properly", "disclosure_abuse"),
     ("i did stuff with a boy at a party and someone recorded it, now its going round", "disclosure_image_shared"),
     ("the man from my swimming club told me dnt tell anyone about our chats on snap", "disclosure_grooming"),
+    ("a student says nudes of her are being passed round her year and she is in bits", "disclosure_teacher_report"),
 ]
 
 IGNORE = [
+    "for an inset slide: what should a teacher do and never do when a student says nudes are being passed round?",
     "my brother always hogs the bathroom when i need a shower",
     "my dad always sings in the shower and its so loud when im trying to sleep",
     "my dad checked my body for ticks after the camping trip",
