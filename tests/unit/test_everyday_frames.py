@@ -103,6 +103,11 @@ def test_a_frames_unless_keeps_a_disclosure(nlp):
         ("my gran keeps asking for photos of my new uniform", "photos_of_ordinary_things"),
         ("im so done with this group project", "done_with_a_task"),
         ("done with maths for today honestly", "done_with_a_task"),
+        ("my brother got killed in fortnite and smashed his headset", "killed_in_a_game"),
+        ("i keep dying on the last level of minecraft", "killed_in_a_game"),
+        ("anyone got cursed images for the group chat", "cursed_and_meme_images"),
+        ("tiktok makes me feel so rubbish about myself, everyone is so pretty", "comparing_myself_online"),
+        ("how do i stop comparing myself to influencers", "comparing_myself_online"),
     ],
 )
 def test_everyday_accidents_work_and_feelings_are_frames(nlp, text, frame):
@@ -122,6 +127,10 @@ def test_everyday_accidents_work_and_feelings_are_frames(nlp, text, frame):
         "someone has a nude photo of my sister",
         "im so done with everything, i want it to end",
         "done with this week, done with life, done with myself",
+        "a man i met on roblox killed my confidence, he wants pics and says it's our secret",
+        "someone made cursed images of me naked and shared them",
+        "insta makes me feel so bad about myself that i've stopped eating",
+        "i keep comparing myself to everyone and cutting helps",
     ],
 )
 def test_harm_itself_is_never_framed(nlp, text):
