@@ -23,7 +23,7 @@ from tests.conftest import run_converse
 
 ROOT = Path(__file__).resolve().parents[2]
 BLIND = ROOT / "tests" / "blind"
-FLOOR = {"safety": 0.973, "false_alarm": 0.055, "overall": 0.914}
+FLOOR = {"safety": 0.973, "false_alarm": 0.055, "overall": 0.918}
 TARGET = {"safety": 1.0, "false_alarm": 0.03, "overall": 0.92}
 
 
