@@ -91,6 +91,7 @@ REPLY_SETS = {
     "replies_safety_fresh2.yml": 140,
     "replies_benign_fresh2.yml": 120,
     "replies_questions_fresh2.yml": 140,
+    "replies_consent_help_fresh3.yml": 100,
 }
 
 
