@@ -116,6 +116,9 @@ def answer(
         answer_id, buttons = UNSURE_ANSWER, choices
         if (leading := leading_topic(ranking)) is not None and len(choices) > 1:
             answer_id, buttons, other_topics = leading, (), choices[1:]
+        elif (placed := placed_by_an_idea(message, choices)) is not None:
+            answer_id, buttons = placed, ()
+            other_topics = tuple(c for c in choices if c[1] != f"/{placed}")
     text = render_answer(answer_id, key, profile)
     if answer_id in (FALLBACK_ANSWER, UNSURE_ANSWER) and (terms := concepts.named_all(message, terms_only=True)):
         answer_id, buttons = terms[0].answer, follow_up_buttons(terms[0].answer)
@@ -165,6 +168,21 @@ def leading_topic(ranking: list | None) -> str | None:
         return None
     topics = likeliest_topics(names[:1])
     return topics[0][1].lstrip("/") if topics else None
+
+
+def placed_by_an_idea(message: str | None, choices: tuple) -> str | None:
+    """Among an unsure message's likeliest topics, the first whose area holds a key idea the message names.
+
+    "is it wrong to kiss ur gf while shes sleeping" leans to no topic, but names being asleep, an idea of the
+    consent area, and a consent topic is among its likeliest: that topic is answered, the idea first.
+    """
+    if concepts.named_all(message, terms_only=True):
+        return None  # a named term answers with its own topic (below)
+    for _, payload in choices:
+        topic = payload.lstrip("/")
+        if concepts.named_all(message, _area(topic)):
+            return topic
+    return None
 
 
 def _audience_text(name: str, key: str, profile: School) -> str:

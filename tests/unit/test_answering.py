@@ -165,3 +165,23 @@ def test_a_topic_answer_for_an_adult_always_names_where_to_take_a_worry():
     assert all("999" not in line for line in system_texts()["adult_route"].values())
     chat, _ = answer("greet", "parent", None)
     assert "NSPCC helpline for adults" not in chat[0].text  # small talk gets no route line
+
+
+def test_an_unsure_message_naming_an_idea_of_a_likely_topic_gets_that_topic():
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "relationships_crush_dating", "confidence": 0.15},
+        {"name": "consent_what_is", "confidence": 0.14},
+    ]
+    message = "is it wrong to kiss ur gf while shes asleep like as a cute surprise"
+    replies, _ = answer("nlu_fallback", "pupil", "14_15", ranking=ranking, message=message)
+    assert "asleep" in replies[0].text.lower() and "consent" in replies[0].text.lower()
+    assert replies[1].buttons and "999" not in replies[0].text
+    plain, _ = answer("nlu_fallback", "pupil", "14_15", ranking=ranking, message="is it wrong to do that")
+    assert plain[0].buttons  # no idea named: the likeliest topics as buttons
+
+
+def test_a_named_term_keeps_its_own_topic_when_unsure():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "help_police", "confidence": 0.3}]
+    replies, _ = answer("nlu_fallback", "pupil", "14_15", ranking=ranking, message="samaritans number pls?")
+    assert "116 123" in replies[0].text and "999" not in replies[0].text
