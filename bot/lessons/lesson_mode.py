@@ -199,7 +199,10 @@ def respond(intent: str, text: str, slots: dict, seed=None, profile: School | No
         )
         item = _best(pool, text)
         updates["lesson_items"] = [item["id"]]
-        return [_item_reply(kind, item, ks, profile), Reply(_say("handout", area=item["area"], key_stage=ks))], updates
+        first = _item_reply(kind, item, ks, profile)
+        if ideas := concepts.named_all(text, "teacher"):  # "stats on how many send nudes, for a starter slide"
+            first = Reply(concepts.lead(ideas, "teacher", first.text, profile), first.buttons)
+        return [first, Reply(_say("handout", area=item["area"], key_stage=ks))], updates
     replies, state = _quiz_turn(intent, slots.get("quiz_choice"), slots.get("quiz"), ks, seed, profile, text)
     updates["quiz"] = state
     updates["lesson_active"] = bool(state) and not quiz.finished(state)

@@ -87,3 +87,14 @@ def test_starters_scenarios_and_a_quiz_end_signpost_help_and_the_dsl():
         assert "0800 1111" in reply.text and "DSL" in reply.text
         assert re.search(r"don't promise to keep it secret", reply.text)
         assert "{" not in reply.text
+
+
+def test_a_key_idea_named_in_a_teachers_request_comes_first():
+    """'Is the UKCIS advice statutory?' is answered before the incident steps; a statistic before a starter."""
+    guidance, _ = run("teacher_incident_guidance", "Is the UKCIS nudes advice statutory? SLT want to know")
+    assert guidance[0].text.startswith("The UKCIS advice") and "non-statutory" in guidance[0].text
+    assert "Never view" in guidance[0].text or "Do not look" in guidance[0].text
+    starter, _ = run("lesson_starter", "any stats on how many young people have sent a nude? starter for Y10")
+    assert starter[0].text.index("26%") < starter[0].text.index("Starter")
+    plain, _ = run("lesson_starter", "a starter on healthy relationships for Y8")
+    assert "26%" not in plain[0].text
