@@ -205,9 +205,7 @@ def quiz_round(key_stage: str, n: int = QUIZ_DEFAULT, seed=None, area: str | Non
         rest = [q["id"] for q in pool if q["area"] != area]
         rng.shuffle(first)
         rng.shuffle(rest)
-        chosen = (first + rest)[:n]
-        rng.shuffle(chosen)
-        return chosen
+        return (first + rest)[:n]
     ids = [q["id"] for q in pool]
     return rng.sample(ids, min(n, len(ids)))
 

@@ -276,3 +276,12 @@ def test_lesson_material_never_prints_999():
     for nation in ("England", "Wales", "Scotland", "Northern Ireland"):
         rendered += [content.render_text(t) for t in _texts(lessons.incident_guidance(nation))]
     assert rendered and not [t for t in rendered if "999" in t]
+
+
+def test_a_quiz_round_on_an_area_opens_with_that_areas_statements():
+    """A teacher who asks for a quiz on the law gets law statements first, whatever the seed."""
+    by_id = {q["id"]: q for q in LIB["quiz"]}
+    for seed in range(20):
+        ids = lessons.quiz_round("ks4", n=8, seed=seed, area="law")
+        in_area = sum(by_id[i]["area"] == "law" for i in ids)
+        assert in_area and all(by_id[i]["area"] == "law" for i in ids[:in_area])
