@@ -171,6 +171,9 @@ class SafeguardingDetector(GraphComponent):
     comes with a demand for money is answered as sextortion, or, when more urgent (danger now, self-harm), keeps its
     answer and gets the don't-pay note through the `money_demand` entity (bot/nlu/money_demands.yml). A parent's or a
     teacher's report is answered as the situation it names, for that audience (bot/nlu/reported_situations.yml).
+    A context pattern (`yields_to_questions`: who is involved plus a concern word, such as "my child ... nudes")
+    stands aside when the classifiers are sure (`min_question_confidence`) that the message is a question about a
+    topic (`question_intents`); event patterns never do.
     The parse data gets a `safeguarding` key saying which detector fired and, for patterns, which pattern; or
     which frame set a classifier's disclosure aside; and, for a report, who reported it.
     """
