@@ -164,6 +164,12 @@ def quiz_answer_word(state: dict) -> str:
     return lessons.phrase(last["answer"]).lower()
 
 
+def _ideas_first(reply: Reply, text: str, profile: School) -> Reply:
+    """The reply with the key ideas a teacher's message names before it ("is the UKCIS advice statutory?")."""
+    ideas = concepts.named_all(text, "teacher")
+    return Reply(concepts.lead(ideas, "teacher", reply.text, profile), reply.buttons) if ideas else reply
+
+
 def _incident(profile: School) -> Reply:
     g = lessons.incident_guidance(profile.nation)
     parts = [_say("incident_heading"), render_text(g["summary"], profile), _say("incident_steps")]
@@ -180,10 +186,7 @@ def respond(intent: str, text: str, slots: dict, seed=None, profile: School | No
     ks = key_stage(text, slots.get("key_stage"))
     updates: dict = {"key_stage": ks, "lesson_active": True}
     if intent == "teacher_incident_guidance":
-        guidance = _incident(profile)
-        if ideas := concepts.named_all(text, "teacher"):  # "is the UKCIS advice statutory?": that first
-            guidance = Reply(concepts.lead(ideas, "teacher", guidance.text, profile))
-        return [guidance], updates
+        return [_ideas_first(_incident(profile), text, profile)], updates
     if intent == "lesson_rshe":
         items = slots.get("lesson_items") or []
         if not items:  # a question about RSHE itself: what schools must teach, then what lesson mode offers
@@ -199,9 +202,7 @@ def respond(intent: str, text: str, slots: dict, seed=None, profile: School | No
         )
         item = _best(pool, text)
         updates["lesson_items"] = [item["id"]]
-        first = _item_reply(kind, item, ks, profile)
-        if ideas := concepts.named_all(text, "teacher"):  # "stats on how many send nudes, for a starter slide"
-            first = Reply(concepts.lead(ideas, "teacher", first.text, profile), first.buttons)
+        first = _ideas_first(_item_reply(kind, item, ks, profile), text, profile)
         return [first, Reply(_say("handout", area=item["area"], key_stage=ks))], updates
     replies, state = _quiz_turn(intent, slots.get("quiz_choice"), slots.get("quiz"), ks, seed, profile, text)
     updates["quiz"] = state
